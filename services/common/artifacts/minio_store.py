@@ -1,0 +1,124 @@
+"""The store on MinIO through the minio SDK, encrypted at rest with SSE-S3.
+
+Every write is a multipart upload that is completed only after the streamed bytes' sha256
+matched the declared one; otherwise it is aborted, so an interrupted or corrupt upload never
+becomes a visible object. The sha256 is kept as object metadata.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Iterable, Iterator
+
+from minio import Minio
+from minio.datatypes import Part
+from minio.error import S3Error
+from minio.sse import SseS3
+
+from services.common.artifacts.base import BUCKETS, CHUNK, ArtifactStore, _Digest
+from services.common.config import S3Settings
+from services.common.errors import NotFound
+from services.common.pb.sakusei.v1 import common_pb2
+
+PART_SIZE = 8 << 20
+SHA_META = "x-amz-meta-sha256"
+
+
+class MinioStore(ArtifactStore):
+    def __init__(self, settings: S3Settings):
+        self.settings = settings
+        self._client: Minio | None = None
+        self._lock = threading.Lock()
+
+    def __getstate__(self):
+        return {"settings": self.settings}
+
+    def __setstate__(self, state):
+        self.__init__(state["settings"])
+
+    @property
+    def client(self) -> Minio:
+        with self._lock:
+            if self._client is None:
+                s = self.settings
+                self._client = Minio(s.endpoint, access_key=s.access_key, secret_key=s.secret_key, secure=s.secure)
+            return self._client
+
+    def ensure_buckets(self) -> None:
+        for bucket in BUCKETS:
+            if not self.client.bucket_exists(bucket):
+                try:
+                    self.client.make_bucket(bucket)
+                except S3Error as exc:
+                    if exc.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                        raise
+
+    def put_stream(self, bucket: str, key: str, chunks: Iterable[bytes], *, sha256: str,
+                   size: int | None = None, max_size: int | None = None) -> common_pb2.ArtifactRef:
+        headers = {**SseS3().headers(), SHA_META: sha256.lower(), "Content-Type": "application/octet-stream"}
+        upload_id = self.client._create_multipart_upload(bucket, key, headers)
+        digest = _Digest(max_size)
+        try:
+            parts = self._upload_parts(bucket, key, upload_id, chunks, digest)
+            digest.check(sha256, size)
+            self.client._complete_multipart_upload(bucket, key, upload_id, parts)
+        except BaseException:
+            self.client._abort_multipart_upload(bucket, key, upload_id)
+            raise
+        return common_pb2.ArtifactRef(bucket=bucket, key=key, sha256=digest.sha.hexdigest(), size_bytes=digest.size)
+
+    def _upload_parts(self, bucket: str, key: str, upload_id: str, chunks: Iterable[bytes],
+                      digest: _Digest) -> list[Part]:
+        parts: list[Part] = []
+        buffer = bytearray()
+
+        def flush() -> None:
+            number = len(parts) + 1
+            etag = self.client._upload_part(bucket, key, bytes(buffer), None, upload_id, number)
+            parts.append(Part(number, etag))
+            buffer.clear()
+
+        for chunk in chunks:
+            digest.update(chunk)
+            buffer.extend(chunk)
+            if len(buffer) >= PART_SIZE:
+                flush()
+        if buffer or not parts:
+            flush()
+        return parts
+
+    def stat(self, bucket: str, key: str) -> common_pb2.ArtifactRef:
+        try:
+            info = self.client.stat_object(bucket, key)
+        except S3Error as exc:
+            if exc.code in ("NoSuchKey", "NoSuchObject", "NoSuchBucket"):
+                raise NotFound(f"no object {key} in {bucket}") from None
+            raise
+        sha = {k.lower(): v for k, v in (info.metadata or {}).items()}.get(SHA_META, "")
+        return common_pb2.ArtifactRef(bucket=bucket, key=key, sha256=sha, size_bytes=info.size or 0)
+
+    def read(self, bucket: str, key: str, offset: int = 0) -> Iterator[bytes]:
+        self.stat(bucket, key)
+        response = self.client.get_object(bucket, key, offset=offset)
+        try:
+            yield from response.stream(CHUNK)
+        finally:
+            response.close()
+            response.release_conn()
+
+    def delete(self, bucket: str, key: str) -> None:
+        self.client.remove_object(bucket, key)
+
+    def list(self, bucket: str, prefix: str = "") -> list[str]:
+        return sorted(o.object_name for o in self.client.list_objects(bucket, prefix=prefix, recursive=True))
+
+    def is_encrypted(self, bucket: str, key: str) -> bool:
+        info = self.client.stat_object(bucket, key)
+        headers = {k.lower(): v for k, v in (info.metadata or {}).items()}
+        return headers.get("x-amz-server-side-encryption") in ("AES256", "aws:kms")
+
+    def dask_location(self, bucket: str, key: str) -> tuple[str, dict]:
+        s = self.settings
+        scheme = "https" if s.secure else "http"
+        options = {"key": s.access_key, "secret": s.secret_key,
+                   "client_kwargs": {"endpoint_url": f"{scheme}://{s.endpoint}"}}
+        return f"s3://{bucket}/{key}", options

@@ -1,0 +1,120 @@
+"""The bus on Apache Kafka through kafka-python.
+
+Producers wait for all in-sync replicas (acks=all) and are idempotent, so a retried send is not
+written twice. Consumers commit each record's offset only after its handler returned.
+Clients are created lazily: constructing the bus does no network I/O.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Iterable
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import NewTopic
+from kafka.errors import TopicAlreadyExistsError
+from kafka.structs import OffsetAndMetadata
+
+from services.common.bus.base import Consumer, DeliveryPolicy, EventBus, Handler
+from services.common.bus.envelope import topic_of
+from services.common.bus.topics import ALL_TOPICS
+from services.common.pb.sakusei.v1 import events_pb2
+
+log = logging.getLogger(__name__)
+SEND_TIMEOUT_S = 30
+
+
+class KafkaBus(EventBus):
+    def __init__(self, bootstrap: str, client_id: str, partitions: int = 6, replication: int = 1,
+                 max_poll_interval_ms: int = 300_000):
+        self.bootstrap = bootstrap.split(",")
+        self.client_id = client_id
+        self.partitions, self.replication = partitions, replication
+        self.max_poll_interval_ms = max_poll_interval_ms
+        self._producer: KafkaProducer | None = None
+        self._lock = threading.Lock()
+
+    def ensure_topics(self, topics: Iterable[str] = ALL_TOPICS) -> None:
+        """Creates missing topics; brokers here never create topics on their own."""
+        admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=f"{self.client_id}-admin")
+        try:
+            existing = set(admin.list_topics())
+            missing = [NewTopic(t, self.partitions, self.replication) for t in topics if t not in existing]
+            if missing:
+                try:
+                    admin.create_topics(missing)
+                except TopicAlreadyExistsError:
+                    pass
+        finally:
+            admin.close()
+
+    def _get_producer(self) -> KafkaProducer:
+        with self._lock:
+            if self._producer is None:
+                self._producer = KafkaProducer(bootstrap_servers=self.bootstrap, client_id=self.client_id,
+                                               acks="all", enable_idempotence=True, linger_ms=2)
+            return self._producer
+
+    def publish(self, envelope: events_pb2.EventEnvelope) -> None:
+        headers = [(k, v.encode()) for k, v in envelope.trace_context.items()]
+        headers.append(("event-type", envelope.type.encode()))
+        self._send(topic_of(envelope), envelope.key, envelope.SerializeToString(), headers)
+
+    def publish_raw(self, topic: str, key: str, value: bytes) -> None:
+        self._send(topic, key, value, [])
+
+    def _send(self, topic: str, key: str, value: bytes, headers: list[tuple[str, bytes]]) -> None:
+        future = self._get_producer().send(topic, key=key.encode(), value=value, headers=headers)
+        future.get(timeout=SEND_TIMEOUT_S)
+
+    def consumer(self, group: str, topics: Iterable[str], handler: Handler,
+                 policy: DeliveryPolicy = DeliveryPolicy()) -> Consumer:
+        return _KafkaConsumer(self, group, tuple(topics), handler, policy)
+
+    def read_all(self, topic: str, timeout_s: float = 5.0) -> list[bytes]:
+        reader = KafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None, enable_auto_commit=False,
+                               client_id=f"{self.client_id}-reader")
+        try:
+            partitions = [TopicPartition(topic, p) for p in reader.partitions_for_topic(topic) or ()]
+            reader.assign(partitions)
+            reader.seek_to_beginning(*partitions)
+            ends = reader.end_offsets(partitions)
+            values: list[bytes] = []
+            deadline = time.monotonic() + timeout_s
+            while any(reader.position(tp) < ends[tp] for tp in partitions) and time.monotonic() < deadline:
+                for records in reader.poll(timeout_ms=200).values():
+                    values.extend(r.value for r in records)
+            return values
+        finally:
+            reader.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._producer is not None:
+                self._producer.close(timeout=10)
+                self._producer = None
+
+
+class _KafkaConsumer(Consumer):
+    def __init__(self, bus: KafkaBus, group: str, topics: tuple[str, ...], handler: Handler,
+                 policy: DeliveryPolicy):
+        super().__init__(bus, group, handler, policy)
+        self.topics = topics
+        self.kafka_bus = bus
+
+    def _run(self) -> None:
+        consumer = KafkaConsumer(*self.topics, bootstrap_servers=self.kafka_bus.bootstrap, group_id=self.group,
+                                 client_id=f"{self.kafka_bus.client_id}-{self.group}", enable_auto_commit=False,
+                                 auto_offset_reset="earliest", max_poll_records=1,
+                                 max_poll_interval_ms=self.kafka_bus.max_poll_interval_ms)
+        try:
+            while not self.stopping:
+                for partition, records in consumer.poll(timeout_ms=200).items():
+                    for record in records:
+                        self.deliver_bytes(record.topic, (record.key or b"").decode(), record.value)
+                        consumer.commit({partition: OffsetAndMetadata(record.offset + 1, "", -1)})
+        except InterruptedError:
+            log.info("consumer %s stopped with an event in hand; it will be delivered again", self.group)
+        finally:
+            consumer.close(autocommit=False)

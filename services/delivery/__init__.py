@@ -1,0 +1,1 @@
+"""Delivery: the registry of created datasets and their provision under contract."""

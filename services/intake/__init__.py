@@ -1,0 +1,1 @@
+"""Intake: municipalities' file registers, data requests and the extracts they push."""

@@ -1,0 +1,1 @@
+"""Review: recruitment windows, proposals, screening, decisions and contracts."""

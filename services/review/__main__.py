@@ -1,0 +1,3 @@
+from services.cli.serve import serve
+
+serve("review")

@@ -1,0 +1,48 @@
+"""Contract rules over plain data."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from services.common.codes import is_municipality_code
+from services.common.errors import InvalidArgument
+
+_BUSINESS_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Target:
+    municipality_code: str
+    file_id: str
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ContractTerms:
+    business_id: str
+    purpose: str
+    targets: tuple[Target, ...]
+    period_start: datetime
+    period_end: datetime
+    max_downloads: int
+
+
+def validate_terms(terms: ContractTerms) -> None:
+    if not _BUSINESS_ID.match(terms.business_id):
+        raise InvalidArgument("business_id", "must be a business id (letters, digits, '.', '_', '-')")
+    if not terms.purpose.strip():
+        raise InvalidArgument("purpose", "must not be empty")
+    if not terms.targets:
+        raise InvalidArgument("targets", "a contract draws on at least one municipality's file")
+    for index, target in enumerate(terms.targets):
+        if not is_municipality_code(target.municipality_code):
+            raise InvalidArgument(f"targets[{index}].municipality_code", "not a valid local government code")
+        if not target.file_id:
+            raise InvalidArgument(f"targets[{index}].file_id", "must be set")
+        if not target.items:
+            raise InvalidArgument(f"targets[{index}].items", "at least one item is wanted")
+    if terms.period_end <= terms.period_start:
+        raise InvalidArgument("period_end", "must be after period_start")
+    if terms.max_downloads < 1:
+        raise InvalidArgument("max_downloads", "must be at least 1")

@@ -1,0 +1,41 @@
+"""The Dask cluster the transform service computes on: the one at SAKUSEI_DASK_SCHEDULER, or a
+local cluster started on first use when none is configured."""
+from __future__ import annotations
+
+import logging
+import threading
+
+from distributed import Client, LocalCluster
+
+
+class DaskCluster:
+    def __init__(self, address: str = "", local_workers: int = 2):
+        self.address = address
+        self.local_workers = local_workers
+        self._client: Client | None = None
+        self._local: LocalCluster | None = None
+        self._lock = threading.Lock()
+
+    def client(self) -> Client:
+        with self._lock:
+            if self._client is None:
+                if self.address:
+                    self._client = Client(self.address, timeout="30s")
+                else:
+                    self._local = LocalCluster(n_workers=self.local_workers, threads_per_worker=1, processes=True,
+                                               host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                                               silence_logs=logging.WARNING)
+                    self._client = Client(self._local)
+            return self._client
+
+    @property
+    def worker_count(self) -> int:
+        return max(1, len(self.client().scheduler_info(n_workers=-1)["workers"]))
+
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+            if self._local is not None:
+                self._local.close()
+            self._client = self._local = None
