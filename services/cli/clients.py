@@ -3,13 +3,17 @@ from __future__ import annotations
 
 import hashlib
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
 import grpc
+from opentelemetry import context as otel_context
+from opentelemetry import trace
 
+from services.common import telemetry
 from services.common.config import DEFAULT_PORTS
 from services.common.grpc_edge import call_metadata
 from services.common.identity import Actor
@@ -33,11 +37,23 @@ class Pulled:
 
 
 class PlatformClient:
-    """Calls the platform as one actor; ``token`` proves who that is."""
+    """Calls the platform as one actor; ``token`` proves who that is.
+
+    Each push and pull starts a trace of its own, as a separate command would; ``last_trace_id``
+    tells which, so that what the platform did because of it can be followed.
+    """
 
     def __init__(self, addresses: dict[str, str], token: str):
         self.token = token
+        self.last_trace_id = ""
         self._channels = {name: grpc.insecure_channel(address) for name, address in addresses.items()}
+
+    @contextmanager
+    def _trace(self, name: str):
+        with telemetry.tracer("sakusei.cli").start_as_current_span(name, context=otel_context.Context(),
+                                                                   kind=trace.SpanKind.CLIENT) as span:
+            self.last_trace_id = format(span.get_span_context().trace_id, "032x")
+            yield
 
     def close(self) -> None:
         for channel in self._channels.values():
@@ -76,7 +92,9 @@ class PlatformClient:
         header = intake_pb2.ExtractHeader(request_id=request_id, format=common_pb2.EXTRACT_FORMAT_CSV,
                                           encoding=encoding, row_count=row_count, sha256=sha.hexdigest(),
                                           size_bytes=path.stat().st_size)
-        return self.intake().PushExtract(_push_messages(header, path, progress), metadata=self._md, timeout=3600)
+        with self._trace("push extract"):
+            return self.intake().PushExtract(_push_messages(header, path, progress), metadata=self._md,
+                                             timeout=3600)
 
     def conclude_contract(self, request: review_pb2.ConcludeContractRequest) -> review_pb2.Contract:
         return self.review().ConcludeContract(request, metadata=self._md, timeout=30)
@@ -91,6 +109,10 @@ class PlatformClient:
 
     def pull(self, dataset_id: str, out: Path, progress: Callable[[int], None] = lambda _: None) -> Pulled:
         """Downloads into ``out`` through a temporary file, kept only if its sha256 matches."""
+        with self._trace("pull dataset"):
+            return self._pull(dataset_id, out, progress)
+
+    def _pull(self, dataset_id: str, out: Path, progress: Callable[[int], None]) -> Pulled:
         stream = self.delivery().PullDataset(delivery_pb2.PullDatasetRequest(dataset_id=dataset_id),
                                              metadata=self._md, timeout=3600)
         header = next(stream).header

@@ -27,6 +27,8 @@ class ScenarioResult:
     pulled_sha256: str = ""
     pulled_path: Path | None = None
     pushed: dict[str, str] = field(default_factory=dict)
+    push_trace_ids: dict[str, str] = field(default_factory=dict)
+    pull_trace_id: str = ""
 
 
 def run(client_for: Callable[[str], PlatformClient], workdir: Path, rows_per_file: int = 400,
@@ -34,7 +36,7 @@ def run(client_for: Callable[[str], PlatformClient], workdir: Path, rows_per_fil
         say: Callable[[str], None] = print, timeout_s: float = 120, tag: str = "demo") -> ScenarioResult:
     result = ScenarioResult()
     files = {}
-    for index, code in enumerate(municipalities):
+    for code in municipalities:
         entry = client_for(f"municipality:{code}").register_file(
             sample.register_request(f"{tag}-file-{code}", "国民健康保険被保険者ファイル", rows_per_file))
         files[code] = entry.file_id
@@ -47,8 +49,10 @@ def run(client_for: Callable[[str], PlatformClient], workdir: Path, rows_per_fil
     result.contract_id = contract.contract_id
     say(f"operator concluded contract {contract.contract_id} with {business}")
     for index, code in enumerate(municipalities):
-        result.pushed[code] = _answer_request(client_for(f"municipality:{code}"), contract.contract_id, workdir,
-                                              rows_per_file, seed=index, timeout_s=timeout_s)
+        municipality = client_for(f"municipality:{code}")
+        result.pushed[code] = _answer_request(municipality, contract.contract_id, workdir, rows_per_file,
+                                              seed=index, timeout_s=timeout_s)
+        result.push_trace_ids[code] = municipality.last_trace_id
         say(f"municipality {code} pushed its extract ({rows_per_file} rows, sha256 {result.pushed[code][:12]}…)")
     buyer = client_for(f"business:{business}")
     if not wait_until(lambda: any(d.contract_id == contract.contract_id for d in buyer.datasets()), timeout_s, 0.25):
@@ -59,6 +63,7 @@ def run(client_for: Callable[[str], PlatformClient], workdir: Path, rows_per_fil
     say(f"dataset {dataset.dataset_id} registered: {dataset.number_of_persons} persons, items {', '.join(dataset.items)}")
     result.pulled_path = workdir / f"{dataset.dataset_id}.parquet"
     result.pulled_sha256 = buyer.pull(dataset.dataset_id, result.pulled_path).sha256
+    result.pull_trace_id = buyer.last_trace_id
     say(f"business {business} pulled {result.pulled_path.stat().st_size} bytes, sha256 verified")
     return result
 

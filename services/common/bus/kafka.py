@@ -35,8 +35,10 @@ class KafkaBus(EventBus):
         self._producer: KafkaProducer | None = None
         self._lock = threading.Lock()
 
-    def ensure_topics(self, topics: Iterable[str] = ALL_TOPICS) -> None:
-        """Creates missing topics; brokers here never create topics on their own."""
+    def ensure_topics(self, topics: Iterable[str] = ALL_TOPICS, timeout_s: float = 60) -> None:
+        """Creates missing topics (brokers here never create topics on their own) and waits until
+        every one has partition metadata, so that consumers joining next are assigned partitions."""
+        topics = tuple(topics)
         admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=f"{self.client_id}-admin")
         try:
             existing = set(admin.list_topics())
@@ -48,6 +50,21 @@ class KafkaBus(EventBus):
                     pass
         finally:
             admin.close()
+        self._await_metadata(topics, timeout_s)
+
+    def _await_metadata(self, topics: tuple[str, ...], timeout_s: float) -> None:
+        probe = KafkaConsumer(bootstrap_servers=self.bootstrap, client_id=f"{self.client_id}-probe")
+        try:
+            deadline = time.monotonic() + timeout_s
+            while True:
+                probe.topics()
+                if all(probe.partitions_for_topic(t) for t in topics):
+                    return
+                if time.monotonic() > deadline:
+                    raise TimeoutError("Kafka topics have no partition metadata yet")
+                time.sleep(0.2)
+        finally:
+            probe.close()
 
     def _get_producer(self) -> KafkaProducer:
         with self._lock:
@@ -106,7 +123,7 @@ class _KafkaConsumer(Consumer):
     def _run(self) -> None:
         consumer = KafkaConsumer(*self.topics, bootstrap_servers=self.kafka_bus.bootstrap, group_id=self.group,
                                  client_id=f"{self.kafka_bus.client_id}-{self.group}", enable_auto_commit=False,
-                                 auto_offset_reset="earliest", max_poll_records=1,
+                                 auto_offset_reset="earliest", max_poll_records=1, metadata_max_age_ms=10_000,
                                  max_poll_interval_ms=self.kafka_bus.max_poll_interval_ms)
         try:
             while not self.stopping:

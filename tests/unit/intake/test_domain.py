@@ -1,0 +1,58 @@
+import pytest
+
+from services.common.errors import FailedPrecondition, InvalidArgument, PermissionDenied, ResourceExhausted
+from services.intake.domain import (Item, PushHeader, RegisterEntry, check_push_allowed, request_id_for,
+                                    validate_entry, validate_header)
+
+GOOD = RegisterEntry("131016", "国民健康保険被保険者ファイル", "資格管理",
+                     (Item("氏名", "TEXT", "IDENTIFIER"), Item("性別", "CODE", "QUASI_IDENTIFIER")), 5000, True)
+
+
+def test_a_complete_entry_is_valid():
+    validate_entry(GOOD)
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"municipality_code": "131017"}, "municipality_code"),
+    ({"file_name": " "}, "file_name"),
+    ({"items": ()}, "items"),
+    ({"items": (Item("", "TEXT", "OTHER"),)}, "items[0].name"),
+    ({"items": (Item("a", "TEXT", "UNSPECIFIED"),)}, "items[0].role"),
+    ({"items": (Item("a", "UNSPECIFIED", "OTHER"),)}, "items[0].type"),
+    ({"items": (Item("a", "TEXT", "OTHER"), Item("a", "TEXT", "OTHER"))}, "items[0].name"),
+    ({"number_of_persons": -1}, "number_of_persons"),
+])
+def test_a_bad_entry_names_its_field(change, field):
+    entry = RegisterEntry(**{**GOOD.__dict__, **change})
+    with pytest.raises(InvalidArgument) as caught:
+        validate_entry(entry)
+    assert caught.value.field == field
+
+
+def test_request_ids_are_stable_per_contract_municipality_and_file():
+    assert request_id_for("c", "131016", "f") == request_id_for("c", "131016", "f")
+    assert request_id_for("c", "131016", "f") != request_id_for("c", "011002", "f")
+
+
+HEADER = PushHeader("r", "cp932", 10, "a" * 64, 100)
+
+
+@pytest.mark.parametrize("change, error", [
+    ({"request_id": ""}, InvalidArgument),
+    ({"encoding": "latin-1"}, InvalidArgument),
+    ({"row_count": -1}, InvalidArgument),
+    ({"sha256": "XYZ"}, InvalidArgument),
+    ({"size_bytes": 0}, InvalidArgument),
+    ({"size_bytes": 10_001}, ResourceExhausted),
+])
+def test_bad_push_headers_are_refused(change, error):
+    with pytest.raises(error):
+        validate_header(PushHeader(**{**HEADER.__dict__, **change}), max_bytes=10_000)
+
+
+def test_a_municipality_pushes_only_for_its_own_open_requests():
+    check_push_allowed("131016", "OPEN", "131016")
+    with pytest.raises(PermissionDenied):
+        check_push_allowed("131016", "OPEN", "011002")
+    with pytest.raises(FailedPrecondition):
+        check_push_allowed("131016", "FULFILLED", "131016")
