@@ -9,7 +9,7 @@ PROTO_SRC := $(wildcard proto/sakusei/v1/*.proto)
 PB_DIR := services/common/pb
 PB_STAMP := $(PB_DIR)/sakusei/.stamp
 
-.PHONY: install proto demo test unit up down keys clean
+.PHONY: install proto keys demo test unit up down k8s-check bench clean
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -31,3 +31,39 @@ $(PB_STAMP): $(PROTO_SRC) $(VENV)/.installed
 	touch $(PB_DIR)/sakusei/__init__.py $(PB_DIR)/sakusei/v1/__init__.py $@
 
 proto: $(PB_STAMP)
+
+KEYS := $(LOCAL_DIR)/keys/token_ed25519.pem
+
+$(KEYS): $(VENV)/.installed
+	$(VENV)/bin/sakusei token keygen $(LOCAL_DIR)/keys >/dev/null
+
+keys: $(KEYS)
+
+# The platform's main job end to end, in one process on embedded defaults.
+demo: proto
+	$(VENV)/bin/sakusei demo
+
+# Kafka and MinIO on loopback, then the four services as separate processes.
+up: proto keys
+	bash deploy/local/up.sh
+	bash deploy/local/services.sh start
+
+down:
+	bash deploy/local/services.sh stop
+	bash deploy/local/down.sh
+
+# The whole suite on real Kafka, MinIO and Dask; the infrastructure is stopped whatever the outcome.
+test: proto keys
+	bash deploy/local/up.sh
+	status=0; SAKUSEI_REQUIRE_INFRA=1 $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) || status=$$?; \
+		bash deploy/local/down.sh; exit $$status
+
+# The tests that need no infrastructure.
+unit: proto
+	$(PY) -m pytest -q tests/unit
+
+k8s-check: $(VENV)/.installed
+	bash deploy/k8s/check.sh
+
+clean:
+	rm -rf $(PB_DIR)/sakusei

@@ -24,6 +24,7 @@ class Settings:
     s3: S3Settings | None = None
     dask_scheduler: str = ""
     state_dir: Path = Path(".local/state")
+    database_url: str = ""
     token_public_key: Path | None = None
     grpc_host: str = "127.0.0.1"
     grpc_port: int = 0
@@ -45,6 +46,7 @@ class Settings:
             s3=s3,
             dask_scheduler=env.get("SAKUSEI_DASK_SCHEDULER", ""),
             state_dir=Path(env.get("SAKUSEI_STATE_DIR", ".local/state")) / service,
+            database_url=env.get("DATABASE_URL", ""),
             token_public_key=Path(key) if key else None,
             grpc_host=env.get("SAKUSEI_GRPC_HOST", "127.0.0.1"),
             grpc_port=int(env.get("SAKUSEI_GRPC_PORT", DEFAULT_PORTS.get(service, 0))),

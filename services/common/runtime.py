@@ -10,11 +10,9 @@ import signal
 import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from pathlib import Path
+from types import ModuleType
 
 import grpc
-from sqlalchemy import Engine
-
 from services.common import telemetry
 from services.common.artifacts import ArtifactStore
 from services.common.artifacts.local import LocalStore
@@ -24,6 +22,7 @@ from services.common.bus import Consumer, EventBus
 from services.common.bus.embedded import EmbeddedBus
 from services.common.bus.kafka import KafkaBus
 from services.common.config import Settings
+from services.common.db import make_engine
 from services.common.grpc_edge import build_server
 from services.common.identity import TokenVerifier
 from services.common.outbox import Outbox
@@ -54,24 +53,24 @@ class Runtime:
 
 
 class ServiceApp(ABC):
-    """One service: its gRPC server, its event consumers and its outbox relay."""
+    """One service: its gRPC server, its event consumers and its outbox relay.
+
+    ``schema`` is the service's store module: its ``metadata`` (tables) and its ``outbox`` table.
+    """
 
     name: str = ""
+    schema: ModuleType
 
     def __init__(self, runtime: Runtime):
         self.runtime = runtime
-        self.engine = self.make_engine()
-        self.outbox = Outbox(self.engine, self.outbox_table(), runtime.bus)
+        settings = runtime.settings
+        self.engine = make_engine(settings.state_dir, self.name, settings.database_url)
+        self.schema.metadata.create_all(self.engine)
+        self.outbox = Outbox(self.engine, self.schema.outbox, runtime.bus)
         self.audit = AuditTrail(self.name, self.outbox)
         self.port = 0
         self._server: grpc.Server | None = None
         self._consumers: list[Consumer] = []
-
-    @abstractmethod
-    def make_engine(self) -> Engine: ...
-
-    @abstractmethod
-    def outbox_table(self): ...
 
     @abstractmethod
     def register(self, server: grpc.Server) -> list[str]:
@@ -111,7 +110,3 @@ def run_until_signalled(app: ServiceApp) -> None:
     app.runtime.bus.close()
     telemetry.shutdown()
 
-
-def state_path(settings: Settings) -> Path:
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
-    return settings.state_dir

@@ -5,7 +5,6 @@ import functools
 
 from services.common.bus import Consumer
 from services.common.bus.topics import CONTRACT_CONCLUDED, DATASET_CREATED
-from services.common.db import make_engine
 from services.common.pb.sakusei.v1 import delivery_pb2, delivery_pb2_grpc
 from services.common.runtime import ServiceApp
 from services.delivery import handlers, store
@@ -14,14 +13,7 @@ from services.delivery.servicer import DeliveryServicer
 
 class DeliveryApp(ServiceApp):
     name = "delivery"
-
-    def make_engine(self):
-        engine = make_engine(self.runtime.settings.state_dir, "delivery")
-        store.metadata.create_all(engine)
-        return engine
-
-    def outbox_table(self):
-        return store.outbox
+    schema = store
 
     def register(self, server):
         servicer = DeliveryServicer(self.engine, self.audit, self.runtime.verifier, self.runtime.store)

@@ -5,7 +5,6 @@ import functools
 
 from services.common.bus import Consumer
 from services.common.bus.topics import CONTRACT_CONCLUDED
-from services.common.db import make_engine
 from services.common.pb.sakusei.v1 import intake_pb2, intake_pb2_grpc
 from services.common.runtime import ServiceApp
 from services.intake import domain, handlers, store
@@ -15,14 +14,7 @@ from services.intake.servicer import IntakeServicer
 
 class IntakeApp(ServiceApp):
     name = "intake"
-
-    def make_engine(self):
-        engine = make_engine(self.runtime.settings.state_dir, "intake")
-        store.metadata.create_all(engine)
-        return engine
-
-    def outbox_table(self):
-        return store.outbox
+    schema = store
 
     @property
     def context(self) -> IntakeContext:

@@ -1,7 +1,6 @@
 """The review service process."""
 from __future__ import annotations
 
-from services.common.db import make_engine
 from services.common.pb.sakusei.v1 import review_pb2, review_pb2_grpc
 from services.common.runtime import ServiceApp
 from services.review import store
@@ -10,14 +9,7 @@ from services.review.servicer import ReviewServicer
 
 class ReviewApp(ServiceApp):
     name = "review"
-
-    def make_engine(self):
-        engine = make_engine(self.runtime.settings.state_dir, "review")
-        store.metadata.create_all(engine)
-        return engine
-
-    def outbox_table(self):
-        return store.outbox
+    schema = store
 
     def register(self, server):
         servicer = ReviewServicer(self.engine, self.outbox, self.audit, self.runtime.verifier)

@@ -5,7 +5,6 @@ import functools
 
 from services.common.bus import Consumer, DeliveryPolicy
 from services.common.bus.topics import EXTRACT_RECEIVED
-from services.common.db import make_engine
 from services.common.pb.sakusei.v1 import transform_pb2, transform_pb2_grpc
 from services.common.runtime import ServiceApp
 from services.transform import handlers, store
@@ -19,18 +18,11 @@ MAX_JOB_MS = 3_600_000
 
 class TransformApp(ServiceApp):
     name = "transform"
+    schema = store
 
     def __init__(self, runtime, cluster: DaskCluster | None = None):
         super().__init__(runtime)
         self.cluster = cluster or DaskCluster(runtime.settings.dask_scheduler)
-
-    def make_engine(self):
-        engine = make_engine(self.runtime.settings.state_dir, "transform")
-        store.metadata.create_all(engine)
-        return engine
-
-    def outbox_table(self):
-        return store.outbox
 
     def register(self, server):
         transform_pb2_grpc.add_TransformServiceServicer_to_server(

@@ -1,0 +1,23 @@
+"""The lattice of transformations: one generalization level per quasi-identifier."""
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import AnonymityError
+
+MAX_NODES = 5_000_000
+
+
+def enumerate_nodes(heights: list[int]) -> np.ndarray:
+    """All transformations as rows of levels, bottom (all zeros) first."""
+    size = int(np.prod(np.array(heights, dtype=np.float64)))
+    if size > MAX_NODES:
+        raise AnonymityError("too many combinations of generalization levels; reduce the quasi-identifiers")
+    grids = np.meshgrid(*[np.arange(h, dtype=np.int16) for h in heights], indexing="ij")
+    return np.stack([g.ravel() for g in grids], axis=1) if heights else np.zeros((1, 0), np.int16)
+
+
+def specializations(nodes: np.ndarray, node: np.ndarray) -> np.ndarray:
+    """Mask of the nodes at or below `node` in every quasi-identifier."""
+    return (nodes <= node).all(axis=1)
+

@@ -1,0 +1,56 @@
+"""The anonymization report: guarantees achieved, utility and risk of the chosen transformation."""
+from __future__ import annotations
+
+import numpy as np
+
+from .hierarchy import Hierarchy
+from .loss import granularity
+from .privacy import PrivacyModel
+from .risk import class_size_distribution, prosecutor_risk
+from .search import Evaluation, SearchResult
+
+
+def column_totals(evaluation: Evaluation, hierarchies: dict[str, Hierarchy]) -> dict[str, float]:
+    """Per column, the sum of cell shares over all rows; a suppressed cell counts 1."""
+    table = evaluation.table
+    suppressed = evaluation.failing[evaluation.row_class]
+    totals = {}
+    for q, level, codes in zip(table.quasi_identifiers, evaluation.node, table.codes):
+        shares = hierarchies[q].shares(level)[codes]
+        totals[q] = float((shares * table.counts)[~suppressed].sum() + table.counts[suppressed].sum())
+    return totals
+
+
+def build_report(
+    result: SearchResult, hierarchies: dict[str, Hierarchy], models: list[PrivacyModel], suppression_limit: float
+) -> dict:
+    """JSON-ready summary of the release; holds counts and measures only, never data values."""
+    best = result.best
+    kept = ~best.failing
+    sizes = best.summary.sizes[kept]
+    rows = best.table.rows
+    measure = granularity(column_totals(best, hierarchies), rows, hierarchies)
+    report = {
+        "rows": rows,
+        "suppressed": best.suppressed,
+        "suppression_limit": suppression_limit,
+        "models": [model.describe() for model in models],
+        "transformation": dict(zip(best.table.quasi_identifiers, best.node)),
+        "granularity": measure.value,
+        "granularity_normalized": measure.normalized,
+        "column_loss": measure.column_loss,
+        "classes": int(len(sizes)),
+        "class_sizes": class_size_distribution(sizes),
+        "prosecutor_risk": prosecutor_risk(sizes),
+        "search": {"nodes": result.nodes, "evaluated": result.evaluated},
+    }
+    for model in models:
+        report[model.parameter] = _weakest(report.get(model.parameter), model.achieved(best.summary, kept), model.at_least)
+    return report
+
+
+def _weakest(previous: float | None, value: float | None, at_least: bool) -> float | None:
+    """Several models on one parameter (e.g. l on two columns) report the weakest guarantee."""
+    if previous is None or value is None:
+        return value if previous is None else previous
+    return min(previous, value) if at_least else max(previous, value)

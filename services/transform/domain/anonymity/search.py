@@ -1,0 +1,148 @@
+"""Optimal search over the lattice on the counts table (global recoding with record suppression).
+
+Branch and bound: a transformation's loss is at least its loss without suppression (a suppressed
+cell counts 1, more than any generalized one), which is separable per column and cheap for all
+nodes. Nodes are visited in increasing order of that bound; the search stops once the bound
+reaches the best loss found, so the result is optimal. With monotonic models a node suppressing
+too much marks all its specializations as failing too.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .classes import ClassSummary, summarize
+from .counts import CountsTable, roll_up
+from .errors import AnonymityError
+from .hierarchy import Hierarchy
+from .lattice import enumerate_nodes, specializations
+from .loss import marginal_loss
+from .privacy import SENSITIVE_DISTRIBUTION, PrivacyModel
+
+_TIE = 1e-9
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A transformation applied to the counts: its classes, which fail, and its loss."""
+
+    node: tuple[int, ...]
+    table: CountsTable
+    summary: ClassSummary
+    row_class: np.ndarray
+    failing: np.ndarray
+    suppressed: int
+    loss: float
+
+    def rank(self) -> tuple:
+        return (round(self.loss, 6), self.suppressed, sum(self.node), self.node)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The optimal transformation and how much of the lattice was evaluated to prove it."""
+
+    best: Evaluation
+    nodes: int
+    evaluated: int
+
+
+def check_suppression_limit(limit: float) -> None:
+    """The limit is a share of rows."""
+    if not 0.0 <= limit <= 1.0:
+        raise AnonymityError("argument 'suppression-limit' must be between 0 and 1")
+
+
+class Problem:
+    """The counts, hierarchies and models; evaluates any transformation."""
+
+    def __init__(self, table: CountsTable, hierarchies: dict[str, Hierarchy], models: list[PrivacyModel], suppression_limit: float):
+        check_suppression_limit(suppression_limit)
+        if any(level != 0 for level in table.levels):
+            raise AnonymityError("the counts table must hold leaf codes")
+        self.table = table
+        self.hierarchies = [hierarchies[q] for q in table.quasi_identifiers]
+        self.by_name = hierarchies
+        self.models = models
+        self.max_suppressed = int(np.floor(suppression_limit * table.rows + 1e-9))
+        self.with_distributions = any(SENSITIVE_DISTRIBUTION in m.needs for m in models)
+        self.monotonic = all(m.monotonic for m in models)
+        self.shares = [[h.shares(level) for level in range(h.height)] for h in self.hierarchies]
+
+    def bounds(self, nodes: np.ndarray) -> np.ndarray:
+        """Loss of every node without suppression."""
+        total = np.zeros(len(nodes))
+        for q, hierarchy in enumerate(self.hierarchies):
+            leaf_counts = np.bincount(self.table.codes[q], weights=self.table.counts, minlength=hierarchy.domain_size)
+            total += marginal_loss(hierarchy, leaf_counts)[nodes[:, q]]
+        return total
+
+    def evaluate(self, node: tuple[int, ...], source: CountsTable, bound: float) -> Evaluation:
+        table = roll_up(source, self.by_name, node)
+        summary, row_class = summarize(table, self.with_distributions)
+        failing = np.zeros(len(summary), dtype=bool)
+        for model in self.models:
+            failing |= model.failing_classes(summary)
+        suppressed_rows = failing[row_class]
+        penalty = np.zeros(len(table))
+        for q, level in enumerate(node):
+            penalty += 1.0 - self.shares[q][level][table.codes[q]]
+        loss = bound + float((penalty * table.counts)[suppressed_rows].sum())
+        return Evaluation(tuple(node), table, summary, row_class, failing, int(summary.sizes[failing].sum()), loss)
+
+
+class _TableCache:
+    """Rolled-up tables kept to roll coarser nodes up from fewer rows; bounded in total rows."""
+
+    def __init__(self, base: CountsTable):
+        self.tables = [base]
+        self.nodes = np.array([base.levels], dtype=np.int16)
+        self.budget = 2 * len(base) + 100_000
+        self.base_rows = len(base)
+
+    def source(self, node: np.ndarray) -> CountsTable:
+        candidates = np.flatnonzero(specializations(self.nodes, node))
+        sizes = [len(self.tables[i]) for i in candidates]
+        return self.tables[candidates[int(np.argmin(sizes))]]
+
+    def keep(self, table: CountsTable) -> None:
+        if len(table) * 2 > self.base_rows:
+            return
+        self.tables.append(table)
+        self.nodes = np.vstack([self.nodes, np.array(table.levels, dtype=np.int16)])
+        while sum(len(t) for t in self.tables) > self.budget and len(self.tables) > 1:
+            largest = 1 + int(np.argmax([len(t) for t in self.tables[1:]]))
+            del self.tables[largest]
+            self.nodes = np.delete(self.nodes, largest, axis=0)
+
+
+def find_optimal(
+    table: CountsTable, hierarchies: dict[str, Hierarchy], models: list[PrivacyModel], suppression_limit: float
+) -> SearchResult:
+    """The transformation with the least loss meeting all models within the suppression limit."""
+    problem = Problem(table, hierarchies, models, suppression_limit)
+    nodes = enumerate_nodes([h.height for h in problem.hierarchies])
+    bounds = problem.bounds(nodes)
+    order = np.lexsort((nodes.sum(axis=1), bounds))
+    excluded = np.zeros(len(nodes), dtype=bool)
+    cache = _TableCache(table)
+    best, evaluated = None, 0
+    for index in order:
+        if best is not None and bounds[index] > best.loss + _TIE * max(1.0, best.loss):
+            break
+        if excluded[index]:
+            continue
+        node = nodes[index]
+        evaluation = problem.evaluate(tuple(int(v) for v in node), cache.source(node), float(bounds[index]))
+        evaluated += 1
+        cache.keep(evaluation.table)
+        if evaluation.suppressed > problem.max_suppressed:
+            if problem.monotonic:
+                excluded |= specializations(nodes, node)
+            continue
+        if best is None or evaluation.rank() < best.rank():
+            best = evaluation
+    if best is None:
+        raise AnonymityError("no transformation meets the privacy models within the suppression limit")
+    return SearchResult(best, len(nodes), evaluated)

@@ -1,0 +1,72 @@
+"""Vectorised date parsing: ISO, YYYY/MM/DD, YYYY年M月D日, YYYYMMDD and Japanese era dates.
+
+Era dates are written `令和5年4月1日`, `平成元年1月8日` (元年 is year 1) or with one letter,
+`R5.4.1`, `H31.4.30`. An era date must fall on or after its era's first day and before the next
+era's first day, so `昭和64年1月8日` and `平成31年5月1日` are rejected.
+
+Meiji is taken to start on 1868-01-25, the Gregorian date of 慶応4年1月1日 to which the era was
+applied retroactively (the usual calendar-conversion choice). Meiji dates before 1873, when Japan
+still used the lunisolar calendar, are read as if Gregorian.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+ERAS = (  # (kanji, letter, first day)
+    ("明治", "M", "1868-01-25"),
+    ("大正", "T", "1912-07-30"),
+    ("昭和", "S", "1926-12-25"),
+    ("平成", "H", "1989-01-08"),
+    ("令和", "R", "2019-05-01"),
+)
+_STARTS = np.array([e[2] for e in ERAS] + ["9999-12-31"], dtype="datetime64[D]")
+_ERA_NAMES = pa.array([e[0] for e in ERAS] + [e[1] for e in ERAS])
+_ERA = r"^(?P<era>明治|大正|昭和|平成|令和|[MTSHR])(?P<y>元|\d{1,2})[年./-](?P<m>\d{1,2})[月./-](?P<d>\d{1,2})日?$"
+_WESTERN = r"^(?P<y>\d{4})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?$"
+_COMPACT = r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$"
+
+
+def parse_dates(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """Parse normalized (NFKC, trimmed) strings; return date32 values and a mask of unparsable cells."""
+    upper = pc.utf8_upper(values)
+    year, month, day, ok = _western(upper)
+    era = pc.extract_regex(upper, _ERA)
+    era_ok = era.is_valid().to_numpy(zero_copy_only=False)
+    era_index = pc.index_in(pc.struct_field(era, "era"), value_set=_ERA_NAMES).fill_null(0).to_numpy() % len(ERAS)
+    era_year = _ints(pc.replace_substring(pc.struct_field(era, "y"), "元", "1"), era_ok)
+    year = np.where(era_ok, _STARTS[era_index].astype("datetime64[Y]").astype(int) + 1969 + era_year, year)
+    month = np.where(era_ok, _ints(pc.struct_field(era, "m"), era_ok), month)
+    day = np.where(era_ok, _ints(pc.struct_field(era, "d"), era_ok), day)
+    dates, valid = _to_dates(year, month, day)
+    in_era = (dates >= _STARTS[era_index]) & (dates < _STARTS[era_index + 1]) & (era_year >= 1)
+    valid &= (ok | era_ok) & np.where(era_ok, in_era, True)
+    present = values.is_valid().to_numpy(zero_copy_only=False)
+    result = pa.array(dates.astype("datetime64[D]"), type=pa.date32(), mask=~valid)
+    return result, present & ~valid
+
+
+def _western(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    parts = [pc.extract_regex(values, pattern) for pattern in (_WESTERN, _COMPACT)]
+    oks = [p.is_valid().to_numpy(zero_copy_only=False) for p in parts]
+    fields = []
+    for name in ("y", "m", "d"):
+        first, second = (_ints(pc.struct_field(p, name), ok) for p, ok in zip(parts, oks))
+        fields.append(np.where(oks[0], first, second))
+    return fields[0], fields[1], fields[2], oks[0] | oks[1]
+
+
+def _ints(strings: pa.Array, ok: np.ndarray) -> np.ndarray:
+    filled = pc.if_else(pa.array(ok), strings, "0").fill_null("0")
+    return pc.cast(filled, pa.int64()).to_numpy()
+
+
+def _to_dates(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Build dates; a day past the month's end (2月30日) does not stay in its month and is invalid."""
+    month_ok = (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31) & (year >= 1) & (year <= 9998)
+    safe_year = np.where(month_ok, year, 1970)
+    first = (safe_year - 1970) * 12 + np.where(month_ok, month - 1, 0)
+    months = first.astype("datetime64[M]")
+    dates = months.astype("datetime64[D]") + np.where(month_ok, day - 1, 0)
+    return dates, month_ok & (dates.astype("datetime64[M]") == months)
