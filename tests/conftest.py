@@ -12,6 +12,7 @@ import socket
 from pathlib import Path
 
 import pytest
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
 from services.common import telemetry
 from services.common.config import S3Settings
@@ -21,6 +22,8 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
 telemetry.setup_tracing("sakusei-tests")
+METRICS = InMemoryMetricReader()
+telemetry.setup_metrics("sakusei-tests", reader=METRICS)
 
 
 def _infra_env() -> dict[str, str]:
@@ -79,3 +82,16 @@ def issuer(keys) -> TokenIssuer:
 @pytest.fixture(scope="session")
 def verifier(keys) -> TokenVerifier:
     return TokenVerifier.from_pem(keys[1])
+
+
+@pytest.fixture(scope="session")
+def metric_points():
+    """The data points recorded in this process so far, by metric name."""
+    def read() -> dict[str, list]:
+        points: dict[str, list] = {}
+        for resource in METRICS.get_metrics_data().resource_metrics:
+            for scope in resource.scope_metrics:
+                for metric in scope.metrics:
+                    points.setdefault(metric.name, []).extend(metric.data.data_points)
+        return points
+    return read

@@ -29,6 +29,7 @@ def app_for(service: str, runtime: Runtime) -> ServiceApp:
 def serve(service: str) -> None:
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s")
     telemetry.setup_tracing(f"sakusei-{service}")
+    telemetry.setup_metrics(f"sakusei-{service}")
     settings = Settings.from_env(service)
     poll_ms = 3_600_000 if service == "transform" else 300_000
     run_until_signalled(app_for(service, Runtime.from_settings(service, settings, max_poll_interval_ms=poll_ms)))

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 import uuid
 from concurrent import futures
+from contextlib import contextmanager
 from typing import Callable
 
 import grpc
@@ -18,7 +20,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from opentelemetry import trace
 
-from services.common import telemetry
+from services.common import metrics, telemetry
 from services.common.errors import DomainError, Unauthenticated
 from services.common.identity import Actor, Role, TokenVerifier, require
 
@@ -42,25 +44,40 @@ def _abort(context: grpc.ServicerContext, error: BaseException) -> None:
     context.abort(grpc.StatusCode.INTERNAL, f"internal error {error_id}")
 
 
-def _span(method: Callable, context: grpc.ServicerContext):
+@contextmanager
+def _observed(method: Callable, context: grpc.ServicerContext):
+    """A server span continuing the caller's trace, and the call's duration by outcome."""
     parent = telemetry.extract(dict(context.invocation_metadata()))
-    return telemetry.tracer(method.__module__).start_as_current_span(
-        method.__qualname__, context=parent, kind=trace.SpanKind.SERVER)
+    started, outcome = time.monotonic(), "OK"
+    with telemetry.tracer(method.__module__).start_as_current_span(
+            method.__qualname__, context=parent, kind=trace.SpanKind.SERVER) as span:
+        try:
+            yield span
+        except Exception as exc:
+            outcome = exc.code_name if isinstance(exc, DomainError) else "INTERNAL"
+            span.set_status(trace.Status(trace.StatusCode.ERROR, type(exc).__name__))
+            raise
+        finally:
+            metrics.rpc_duration.record((time.monotonic() - started) * 1000,
+                                        {"rpc.method": method.__qualname__, "rpc.status": outcome})
+
+
+def _authorized(self, context: grpc.ServicerContext, span, roles: tuple[Role, ...]) -> Actor:
+    actor = caller(context, self.verifier)
+    span.set_attribute("sakusei.actor", str(actor))
+    require(actor, *roles)
+    return actor
 
 
 def rpc(*roles: Role):
     def decorate(method):
         @functools.wraps(method)
         def wrapper(self, request, context):
-            with _span(method, context) as span:
-                try:
-                    actor = caller(context, self.verifier)
-                    span.set_attribute("sakusei.actor", str(actor))
-                    require(actor, *roles)
-                    return method(self, request, context, actor)
-                except Exception as exc:  # noqa: BLE001 - every failure gets a status code
-                    span.set_status(trace.Status(trace.StatusCode.ERROR, type(exc).__name__))
-                    _abort(context, exc)
+            try:
+                with _observed(method, context) as span:
+                    return method(self, request, context, _authorized(self, context, span, roles))
+            except Exception as exc:  # noqa: BLE001 - every failure gets a status code
+                _abort(context, exc)
         return wrapper
     return decorate
 
@@ -69,15 +86,11 @@ def streaming_rpc(*roles: Role):
     def decorate(method):
         @functools.wraps(method)
         def wrapper(self, request, context):
-            with _span(method, context) as span:
-                try:
-                    actor = caller(context, self.verifier)
-                    span.set_attribute("sakusei.actor", str(actor))
-                    require(actor, *roles)
-                    yield from method(self, request, context, actor)
-                except Exception as exc:  # noqa: BLE001 - every failure gets a status code
-                    span.set_status(trace.Status(trace.StatusCode.ERROR, type(exc).__name__))
-                    _abort(context, exc)
+            try:
+                with _observed(method, context) as span:
+                    yield from method(self, request, context, _authorized(self, context, span, roles))
+            except Exception as exc:  # noqa: BLE001 - every failure gets a status code
+                _abort(context, exc)
         return wrapper
     return decorate
 

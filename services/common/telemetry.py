@@ -1,8 +1,10 @@
-"""OpenTelemetry set-up and the propagation of trace context across gRPC and Kafka hops.
+"""OpenTelemetry set-up: traces, their propagation across gRPC and Kafka hops, and metrics.
 
-The exporter is chosen by ``OTEL_TRACES_EXPORTER``: ``otlp`` (to ``OTEL_EXPORTER_OTLP_ENDPOINT``),
-``console`` (to stdout, or to the file named by ``SAKUSEI_TRACE_FILE``, one JSON span a line),
-or ``none``. Span attributes carry ids only, never personal data.
+The trace exporter is chosen by ``OTEL_TRACES_EXPORTER``: ``otlp`` (to
+``OTEL_EXPORTER_OTLP_ENDPOINT``), ``console`` (to stdout, or to the file named by
+``SAKUSEI_TRACE_FILE``, one JSON span a line), or ``none``; metrics likewise by
+``OTEL_METRICS_EXPORTER`` (``otlp``, ``console`` or ``none``). Span and metric attributes carry
+ids and outcomes only, never personal data.
 """
 from __future__ import annotations
 
@@ -11,13 +13,16 @@ import os
 from typing import Mapping
 
 from opentelemetry import context as otel_context
-from opentelemetry import propagate, trace
+from opentelemetry import metrics, propagate, trace
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import ConsoleMetricExporter, MetricReader, PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import (BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor,
                                             SpanExporter)
 
 _configured = False
+_metrics_configured = False
 
 
 def _console_exporter() -> SpanExporter:
@@ -48,6 +53,25 @@ def setup_tracing(service_name: str, exporter: SpanExporter | None = None) -> No
     _configured = True
 
 
+def setup_metrics(service_name: str, reader: MetricReader | None = None) -> None:
+    """Installs the process's meter provider once; later calls are no-ops."""
+    global _metrics_configured
+    if _metrics_configured:
+        return
+    readers: list[MetricReader] = [reader] if reader is not None else []
+    choice = os.environ.get("OTEL_METRICS_EXPORTER", "none").lower()
+    if reader is None and choice == "otlp":
+        from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
+
+        readers.append(PeriodicExportingMetricReader(OTLPMetricExporter()))
+    elif reader is None and choice == "console":
+        readers.append(PeriodicExportingMetricReader(ConsoleMetricExporter(), export_interval_millis=60_000))
+    name = os.environ.get("OTEL_SERVICE_NAME", service_name)
+    metrics.set_meter_provider(MeterProvider(resource=Resource.create({"service.name": name}),
+                                             metric_readers=readers))
+    _metrics_configured = True
+
+
 def tracer(name: str) -> trace.Tracer:
     return trace.get_tracer(name)
 
@@ -64,6 +88,6 @@ def extract(carrier: Mapping[str, str]) -> otel_context.Context:
 
 
 def shutdown() -> None:
-    provider = trace.get_tracer_provider()
-    if hasattr(provider, "shutdown"):
-        provider.shutdown()
+    for provider in (trace.get_tracer_provider(), metrics.get_meter_provider()):
+        if hasattr(provider, "shutdown"):
+            provider.shutdown()

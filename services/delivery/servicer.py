@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 from opentelemetry import trace
 
-from services.common import telemetry
+from services.common import metrics, telemetry
 from services.common.artifacts import ArtifactStore
 from services.common.audit import AuditTrail
 from services.common.errors import FailedPrecondition, NotFound
@@ -62,8 +62,10 @@ class DeliveryServicer(delivery_pb2_grpc.DeliveryServiceServicer):
                 domain.check_pull(terms, actor.id, datetime.now(timezone.utc))
             except Exception as refusal:
                 self.audit.record_now(actor, "pull_dataset", "dataset", dataset_id, type(refusal).__name__)
+                metrics.pulls.add(1, {"outcome": type(refusal).__name__})
                 raise
             if not store.count_download(conn, terms.contract_id, terms.downloads):
                 raise FailedPrecondition("another download of this contract was counted at the same time; retry")
             self.audit.record(conn, actor, "pull_dataset", "dataset", dataset_id)
+        metrics.pulls.add(1, {"outcome": "ok"})
         return row, events_pb2.DatasetCreated.FromString(row.created)

@@ -5,6 +5,7 @@ import json
 import uuid
 from typing import Iterator
 
+from services.common import metrics
 from services.common.artifacts import EXTRACTS, ArtifactStore, object_key
 from services.common.bus import new_envelope
 from services.common.errors import FailedPrecondition, InvalidArgument, NotFound
@@ -84,6 +85,8 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
         except BaseException:
             self.artifacts.delete(EXTRACTS, key)
             raise
+        metrics.extracts_received.add(1, {"municipality": actor.id})
+        metrics.extract_bytes_received.add(ref.size_bytes, {"municipality": actor.id})
         return intake_pb2.PushExtractResponse(extract_id=extract_id, sha256=ref.sha256, size_bytes=ref.size_bytes,
                                               row_count=header.row_count)
 

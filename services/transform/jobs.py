@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
 
+from services.common import metrics, telemetry
 from services.common.artifacts import DATASETS, ArtifactStore, object_key
 from services.common.audit import AuditTrail
 from services.common.bus import new_envelope
 from services.common.errors import DomainError
 from services.common.outbox import Outbox
 from services.common.pb.sakusei.v1 import common_pb2, events_pb2
-from services.common import telemetry
 from services.transform import pipeline, store
 from services.transform.cluster import DaskCluster
 
@@ -61,6 +62,7 @@ def run_job(ctx: TransformContext, contract_id: str, extract_ids: list[str]) -> 
         if len(events) != len(extract_ids):
             raise RuntimeError("an extract of the contract has not been announced yet")
         store.start_job(conn, contract_id, dataset_id)
+    started = time.monotonic()
     with telemetry.tracer(__name__).start_as_current_span("create dataset") as span, \
             tempfile.TemporaryDirectory(prefix="sakusei-job-") as tmp:
         span.set_attribute("sakusei.dataset_id", dataset_id)
@@ -70,9 +72,13 @@ def run_job(ctx: TransformContext, contract_id: str, extract_ids: list[str]) -> 
                                              window=2 * ctx.cluster.worker_count)
         except DomainError as error:
             _fail(ctx, contract_id, str(error))
+            metrics.jobs_finished.add(1, {"outcome": "failed"})
             return
         ref = ctx.artifacts.put_file(DATASETS, object_key("dataset", dataset_id, suffix=".parquet"), out)
     _succeed(ctx, contract_id, dataset_id, events, result, ref)
+    metrics.jobs_finished.add(1, {"outcome": "succeeded"})
+    metrics.rows_processed.add(result.rows)
+    metrics.job_duration.record(time.monotonic() - started)
 
 
 def _fail(ctx: TransformContext, contract_id: str, reason: str) -> None:

@@ -143,3 +143,18 @@ def test_the_delivered_dataset_is_the_stored_one_without_identifiers(platform):
     assert result.pulled_sha256 == result.sha256
     table = pq.read_table(result.pulled_path)
     assert table.column_names == sample.REQUESTED and table.num_rows == 100 == result.rows
+
+
+def test_the_path_is_measured(platform, metric_points):
+    denied = platform.client("business:acme-research")
+    _code(lambda: denied.register_file(sample.register_request("m", "file", 10)))
+    points = metric_points()
+    received = sum(p.value for p in points["sakusei.extracts.received"])
+    assert received >= 2
+    assert sum(p.value for p in points["sakusei.rows.processed"]) >= 100
+    assert any(p.attributes == {"outcome": "succeeded"} for p in points["sakusei.jobs.finished"])
+    assert any(p.attributes["outcome"] == "ok" for p in points["sakusei.pulls"])
+    durations = {(p.attributes["rpc.method"], p.attributes["rpc.status"]): p.count
+                 for p in points["sakusei.rpc.duration"]}
+    assert durations[("IntakeServicer.PushExtract", "OK")] >= 2
+    assert any(status == "PERMISSION_DENIED" for _, status in durations)

@@ -1,10 +1,14 @@
 """Optimal search over the lattice on the counts table (global recoding with record suppression).
 
-Branch and bound: a transformation's loss is at least its loss without suppression (a suppressed
-cell counts 1, more than any generalized one), which is separable per column and cheap for all
-nodes. Nodes are visited in increasing order of that bound; the search stops once the bound
-reaches the best loss found, so the result is optimal. With monotonic models a node suppressing
-too much marks all its specializations as failing too.
+Branch and bound. A node's loss is at least its loss without suppression (a suppressed cell counts 1,
+more than any generalized one), which is separable per column and cheap for all nodes. With
+monotonic models two more facts hold: rows suppressed at a node stay suppressed at all its
+specializations, so the suppression penalty found at a node bounds theirs; and a node suppressing
+too much condemns all its specializations. Those bounds flow downwards, so the search then visits
+nodes top-down (coarse nodes are also the cheap ones). Non-monotonic models next to monotonic ones
+(entropy l-diversity with k-anonymity) still let the monotonic ones' suppression bound flow. Otherwise it visits them by increasing bound
+and stops at the first bound above the best loss. Either way nothing better is skipped: the result
+is optimal.
 """
 from __future__ import annotations
 
@@ -34,6 +38,8 @@ class Evaluation:
     failing: np.ndarray
     suppressed: int
     loss: float
+    monotone_suppressed: int
+    monotone_penalty: float
 
     def rank(self) -> tuple:
         return (round(self.loss, 6), self.suppressed, sum(self.node), self.node)
@@ -67,8 +73,10 @@ class Problem:
         self.models = models
         self.max_suppressed = int(np.floor(suppression_limit * table.rows + 1e-9))
         self.with_distributions = any(SENSITIVE_DISTRIBUTION in m.needs for m in models)
-        self.monotonic = all(m.monotonic for m in models)
         self.shares = [[h.shares(level) for level in range(h.height)] for h in self.hierarchies]
+        self.monotonic_models = [m for m in models if m.monotonic]
+        self.other_models = [m for m in models if not m.monotonic]
+        self.prunes_downwards = bool(self.monotonic_models) and all(map(_shares_grow, self.hierarchies))
 
     def bounds(self, nodes: np.ndarray) -> np.ndarray:
         """Loss of every node without suppression."""
@@ -81,15 +89,29 @@ class Problem:
     def evaluate(self, node: tuple[int, ...], source: CountsTable, bound: float) -> Evaluation:
         table = roll_up(source, self.by_name, node)
         summary, row_class = summarize(table, self.with_distributions)
-        failing = np.zeros(len(summary), dtype=bool)
-        for model in self.models:
+        monotone = np.zeros(len(summary), dtype=bool)
+        for model in self.monotonic_models:
+            monotone |= model.failing_classes(summary)
+        failing = monotone.copy()
+        for model in self.other_models:
             failing |= model.failing_classes(summary)
-        suppressed_rows = failing[row_class]
         penalty = np.zeros(len(table))
         for q, level in enumerate(node):
             penalty += 1.0 - self.shares[q][level][table.codes[q]]
-        loss = bound + float((penalty * table.counts)[suppressed_rows].sum())
-        return Evaluation(tuple(node), table, summary, row_class, failing, int(summary.sizes[failing].sum()), loss)
+        penalty *= table.counts
+        return Evaluation(
+            tuple(node), table, summary, row_class, failing,
+            suppressed=int(summary.sizes[failing].sum()),
+            loss=bound + float(penalty[failing[row_class]].sum()),
+            monotone_suppressed=int(summary.sizes[monotone].sum()),
+            monotone_penalty=float(penalty[monotone[row_class]].sum()),
+        )
+
+
+def _shares_grow(hierarchy: Hierarchy) -> bool:
+    """Whether every leaf's share never shrinks up the hierarchy (true for any tree with distinct labels)."""
+    path = np.array([hierarchy.shares(level)[hierarchy.leaf_to_level(level)] for level in range(hierarchy.height)])
+    return bool((np.diff(path, axis=0) >= 0).all())
 
 
 class _TableCache:
@@ -124,12 +146,16 @@ def find_optimal(
     problem = Problem(table, hierarchies, models, suppression_limit)
     nodes = enumerate_nodes([h.height for h in problem.hierarchies])
     bounds = problem.bounds(nodes)
-    order = np.lexsort((nodes.sum(axis=1), bounds))
+    top_down = problem.prunes_downwards
+    order = np.lexsort((bounds, -nodes.sum(axis=1))) if top_down else np.lexsort((nodes.sum(axis=1), bounds))
+    penalty_bound = np.zeros(len(nodes))
     excluded = np.zeros(len(nodes), dtype=bool)
     cache = _TableCache(table)
     best, evaluated = None, 0
     for index in order:
-        if best is not None and bounds[index] > best.loss + _TIE * max(1.0, best.loss):
+        if best is not None and bounds[index] + penalty_bound[index] > best.loss + _TIE * max(1.0, best.loss):
+            if top_down:
+                continue
             break
         if excluded[index]:
             continue
@@ -137,11 +163,12 @@ def find_optimal(
         evaluation = problem.evaluate(tuple(int(v) for v in node), cache.source(node), float(bounds[index]))
         evaluated += 1
         cache.keep(evaluation.table)
-        if evaluation.suppressed > problem.max_suppressed:
-            if problem.monotonic:
-                excluded |= specializations(nodes, node)
-            continue
-        if best is None or evaluation.rank() < best.rank():
+        feasible = evaluation.suppressed <= problem.max_suppressed
+        if top_down:
+            below = specializations(nodes, node)
+            excluded |= below & (evaluation.monotone_suppressed > problem.max_suppressed)
+            penalty_bound[below] = np.maximum(penalty_bound[below], evaluation.monotone_penalty)
+        if feasible and (best is None or evaluation.rank() < best.rank()):
             best = evaluation
     if best is None:
         raise AnonymityError("no transformation meets the privacy models within the suppression limit")
