@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
 import grpc
 
@@ -50,9 +49,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sakusei: {error.code().name}: {error.details()}", file=sys.stderr)
         return 1
 
-
-def _existing_file(text: str) -> Path:
-    path = Path(text)
-    if not path.is_file():
-        raise argparse.ArgumentTypeError(f"no such file: {text}")
-    return path

@@ -99,6 +99,10 @@ class PlatformClient:
     def conclude_contract(self, request: review_pb2.ConcludeContractRequest) -> review_pb2.Contract:
         return self.review().ConcludeContract(request, metadata=self._md, timeout=30)
 
+    def contract(self, contract_id: str) -> review_pb2.Contract:
+        return self.review().GetContract(review_pb2.GetContractRequest(contract_id=contract_id), metadata=self._md,
+                                         timeout=30)
+
     def job(self, contract_id: str) -> transform_pb2.TransformJob:
         return self.transform().GetJob(transform_pb2.GetJobRequest(contract_id=contract_id), metadata=self._md,
                                        timeout=30)

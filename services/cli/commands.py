@@ -1,7 +1,6 @@
 """The subcommands of each user group; each prints a plain summary of what it did."""
 from __future__ import annotations
 
-import argparse
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -123,15 +122,7 @@ def add_reviewer_group(groups) -> None:
     group = groups.add_parser("reviewer", help="look at contracts").add_subparsers(dest="action", required=True)
     show = group.add_parser("contract", help="show a contract")
     show.add_argument("contract_id")
-    show.set_defaults(run=_show_contract)
-
-
-def _show_contract(args, token: str) -> int:
-    from services.common.pb.sakusei.v1 import review_pb2
-
-    _show(_client(token).review().GetContract(review_pb2.GetContractRequest(contract_id=args.contract_id),
-                                              metadata=_client(token)._md, timeout=30))
-    return 0
+    show.set_defaults(run=lambda a, t: _show(_client(t).contract(a.contract_id)) or 0)
 
 
 def add_operator_group(groups) -> None:
@@ -173,8 +164,3 @@ def add_auditor_group(groups) -> None:
     job.add_argument("contract_id")
     job.set_defaults(run=lambda a, t: _show(_client(t).job(a.contract_id)) or 0)
 
-
-def parse_args_for_test(argv: list[str]) -> argparse.Namespace:
-    from services.cli import _parser
-
-    return _parser().parse_args(argv)
