@@ -40,18 +40,26 @@ class Outbox:
                                                published=False))
         self._wake.set()
 
-    def relay_once(self) -> int:
-        """Publishes what is pending, in order; returns how many were sent."""
+    def relay_once(self, limit: int = 100) -> int:
+        """Publishes what is pending, in order; returns how many were sent.
+
+        Each event is claimed with ``FOR UPDATE SKIP LOCKED`` in its own short transaction, so
+        replicas sharing a PostgreSQL database never send the same event (SQLite, one process
+        per database, ignores the clause and is serialized by the lock).
+        """
+        sent = 0
         with self._relay_lock:
-            with self.engine.connect() as conn:
-                rows = conn.execute(select(self.table.c.seq, self.table.c.envelope)
-                                    .where(self.table.c.published.is_(False))
-                                    .order_by(self.table.c.seq).limit(100)).all()
-            for seq, raw in rows:
-                self.bus.publish(events_pb2.EventEnvelope.FromString(raw))
+            while sent < limit:
                 with self.engine.begin() as conn:
-                    conn.execute(update(self.table).where(self.table.c.seq == seq).values(published=True))
-            return len(rows)
+                    row = conn.execute(select(self.table.c.seq, self.table.c.envelope)
+                                       .where(self.table.c.published.is_(False)).order_by(self.table.c.seq)
+                                       .limit(1).with_for_update(skip_locked=True)).first()
+                    if row is None:
+                        return sent
+                    self.bus.publish(events_pb2.EventEnvelope.FromString(row.envelope))
+                    conn.execute(update(self.table).where(self.table.c.seq == row.seq).values(published=True))
+                sent += 1
+        return sent
 
     def start(self) -> "Outbox":
         self._thread = threading.Thread(target=self._run, name="outbox-relay", daemon=True)
