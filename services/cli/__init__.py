@@ -8,6 +8,7 @@ import sys
 import grpc
 
 from services.cli import commands
+from services.transform import cli as anonymize
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,6 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_reviewer_group(groups)
     commands.add_operator_group(groups)
     commands.add_auditor_group(groups)
+    anonymize.register(groups)
     return parser
 
 
@@ -39,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         return demo()
     if args.group == "token":
         return args.run(args)
+    if args.group == "anonymize":
+        return args.handler(args)
     token = args.token or os.environ.get("SAKUSEI_TOKEN")
     if not token:
         print("sakusei: a token is needed: --token or $SAKUSEI_TOKEN", file=sys.stderr)

@@ -55,11 +55,12 @@ def _sensitive_models(args: argparse.Namespace) -> list:
         for spec in getattr(args, dest):
             column, _, value = spec.rpartition(":")
             try:
-                models.append(model(column, float(value)))
+                number = float(value)
             except ValueError:
                 raise AnonymityError(f"argument '{flag}' must look like COLUMN:VALUE") from None
             if not column:
                 raise AnonymityError(f"argument '{flag}' must name a column")
+            models.append(model(column, number))
     return models
 
 

@@ -65,6 +65,14 @@ def _result(measure: int, title: str, failures: list[str], evidence: list[str]) 
     return MeasureResult(measure, title, "fail" if failures else "pass", tuple(failures + evidence))
 
 
+def _all_tokens(v: Verifier, name: str) -> bool:
+    return v.types[name] == "string" and v.tallies[f"not_token:{name}"] == 0
+
+
+def _names(label: str, names: list[str]) -> str:
+    return f"{label}: {', '.join(names) or '-'}"
+
+
 def _present(v: Verifier, role: ItemRole) -> tuple[list[str], list[str]]:
     names = v.entry.names(role)
     return [n for n in names if n in v.types], [n for n in names if n not in v.types]
@@ -75,13 +83,13 @@ def _identifiers(v: Verifier) -> MeasureResult:
     failures = []
     for name in present:
         operators = {r.operator for r in v.policy.rules_for(name)}
-        tokens = v.tallies[f"not_token:{name}"] == 0
+        tokens = _all_tokens(v, name)
         generalized = bool(operators & set(_GENERALIZING))
         if "generalize_address" in operators and v.tallies[f"not_generalized:{name}"]:
             failures.append(f"{name}: {v.tallies[f'not_generalized:{name}']} values still more detailed than a municipality")
         elif not (tokens or generalized):
             failures.append(f"{name}: identifier present, neither tokens nor generalized")
-    return _result(1, "identifiers deleted or replaced", failures, [f"absent: {', '.join(absent) or '-'}", f"present: {', '.join(present) or '-'}"])
+    return _result(1, "identifiers deleted or replaced", failures, [_names("absent", absent), _names("present", present)])
 
 
 def _identification_codes(v: Verifier) -> MeasureResult:
@@ -89,20 +97,21 @@ def _identification_codes(v: Verifier) -> MeasureResult:
     found = {k.removeprefix("finding:"): n for k, n in v.tallies.items() if k.startswith("finding:") and n}
     failures = [f"{name}: identification code column present" for name in present]
     failures += [f"scanner found {n} cells with a {kind}" for kind, n in sorted(found.items())]
-    return _result(2, "identification codes deleted", failures, [f"absent: {', '.join(absent) or '-'}", f"scanner findings: {sum(found.values())}"])
+    evidence = [_names("absent", absent), f"scanner findings: {sum(found.values())}"]
+    return _result(2, "identification codes deleted", failures, evidence)
 
 
 def _linking_codes(v: Verifier) -> MeasureResult:
     present, absent = _present(v, ItemRole.LINKING_CODE)
     failures = []
     for name in present:
-        if v.tallies[f"not_token:{name}"]:
-            failures.append(f"{name}: {v.tallies[f'not_token:{name}']} values are not tokens")
+        if not _all_tokens(v, name):
+            failures.append(f"{name}: {v.tallies[f'not_token:{name}'] or 'all'} values are not tokens")
         if name not in v.input_hashes:
             failures.append(f"{name}: no input hashes given, cannot check")
         elif v.tallies[f"collisions:{name}"]:
             failures.append(f"{name}: {v.tallies[f'collisions:{name}']} output values equal an input value")
-    return _result(3, "linking codes deleted or replaced", failures, [f"absent: {', '.join(absent) or '-'}", f"replaced: {', '.join(present) or '-'}"])
+    return _result(3, "linking codes deleted or replaced", failures, [_names("absent", absent), _names("replaced", present)])
 
 
 def _peculiar(v: Verifier) -> MeasureResult:
@@ -121,7 +130,8 @@ def _peculiar(v: Verifier) -> MeasureResult:
             evidence.append(f"{rule.column}: {len(counts)} categories kept, {rare} below the threshold")
             if rare:
                 failures.append(f"{rule.column}: {rare} categories below the threshold")
-    return _result(4, "peculiar descriptions deleted or replaced", failures, evidence or ["no top/bottom coding or rare suppression in the policy"])
+    evidence = evidence or ["no top/bottom coding or rare suppression in the policy"]
+    return _result(4, "peculiar descriptions deleted or replaced", failures, evidence)
 
 
 def _classes(v: Verifier, k: int, classes: int) -> MeasureResult:

@@ -19,7 +19,8 @@ Degree vocabulary (the processing method of a requested item, Form 1):
 
 Several degrees apply in order when joined with `+`, e.g. `age+top_code_90`.
 Identification codes are always deleted, whatever was requested; identifiers are deleted unless
-requested at a coarser degree than `as_is`; linking codes become tokens; unrequested items are deleted.
+requested at a coarser degree than `as_is`; requested linking codes become tokens, consistent within
+the dataset unless the degree is `token`; unrequested items are deleted.
 """
 from __future__ import annotations
 

@@ -50,16 +50,19 @@ def render_html(report: dict[str, Any]) -> str:
         f"<tr><td>{e(c['name'])}</td><td>{e(c['arrow_type'])}</td><td>{e(c['role'])}</td>"
         f"<td>{e(', '.join(c['operators']) or '-')}</td><td>{c['nulls']}</td><td>{c['suppressed']}</td></tr>"
         for c in report["columns"])
+    overall = "pass" if report["passed"] else "fail"
     return f"""<!DOCTYPE html>
 <html lang="ja"><head><meta charset="utf-8"><title>加工結果報告 {e(report['file_name'])}</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #999;padding:4px 8px}}
 .pass{{color:#060}}.fail{{color:#b00;font-weight:bold}}.info{{color:#555}}</style></head><body>
 <h1>{e(report['file_name'])} ({e(report['municipality_code'])})</h1>
-<p>rows: {report['rows']} — overall: <span class="{'pass' if report['passed'] else 'fail'}">{'pass' if report['passed'] else 'fail'}</span></p>
-<p>k = {report['k']}, suppressed rows = {report['suppressed_rows_pct']}%, re-identification risk highest = {report['risk_highest']}, average = {report['risk_average']}</p>
+<p>rows: {report['rows']} — overall: <span class="{overall}">{overall}</span></p>
+<p>k = {report['k']}, suppressed rows = {report['suppressed_rows_pct']}%,
+re-identification risk highest = {report['risk_highest']}, average = {report['risk_average']}</p>
 <h2>Measures</h2><table><tr><th>#</th><th>measure</th><th>status</th><th>evidence</th></tr>{measures}</table>
 <h2>Records by equivalence class size</h2>{_svg(report['records_by_class_size'])}
-<h2>Columns</h2><table><tr><th>column</th><th>type</th><th>role</th><th>operators</th><th>nulls</th><th>suppressed</th></tr>{columns}</table>
+<h2>Columns</h2><table><tr><th>column</th><th>type</th><th>role</th><th>operators</th><th>nulls</th>
+<th>suppressed</th></tr>{columns}</table>
 </body></html>
 """
 
@@ -71,8 +74,9 @@ def _svg(buckets: dict[str, int], width: int = 480, height: int = 200) -> str:
     for i, (label, records) in enumerate(buckets.items()):
         h = round((height - 40) * records / top)
         x, y = i * bar + 4, height - 20 - h
+        middle = x + (bar - 8) // 2
         bars.append(f'<rect x="{x}" y="{y}" width="{bar - 8}" height="{h}" fill="#4a7"><title>{records}</title></rect>'
-                    f'<text x="{x + (bar - 8) // 2}" y="{height - 5}" font-size="11" text-anchor="middle">{html.escape(label)}</text>'
-                    f'<text x="{x + (bar - 8) // 2}" y="{max(y - 3, 10)}" font-size="10" text-anchor="middle">{records}</text>')
+                    f'<text x="{middle}" y="{height - 5}" font-size="11" text-anchor="middle">{html.escape(label)}</text>'
+                    f'<text x="{middle}" y="{max(y - 3, 10)}" font-size="10" text-anchor="middle">{records}</text>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
             f'aria-label="records by class size">{"".join(bars)}</svg>')

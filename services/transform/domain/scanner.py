@@ -1,9 +1,9 @@
 """Find identification codes hidden in string columns (remarks, free text), reported without values.
 
-Cells are NFKC-normalized and upper-cased first, so full-width digits are found too. A bare run
-of digits glued to Latin letters or digits is not a code (so hex tokens never match). One RE2 pass over the whole column
-finds cells matching any pattern; only cells matching some pattern are then looked at one by one to tell a My Number
-(valid check digit) from another 12-digit code, which is reported as a driving licence number.
+Cells are NFKC-normalized and upper-cased first, so full-width digits are found too. A bare run of
+digits glued to Latin letters or digits is not a code (so hex tokens never match). One RE2 pass over
+the whole column finds the cells matching any pattern; only those are looked at again, kind by kind,
+and a 12-digit number is a My Number when its check digit is valid, else a driving licence number.
 """
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from .distinct import few_distinct
 
 _START, _END = r"(?:^|[^0-9])", r"(?:[^0-9]|$)"
 _ALNUM_START, _ALNUM_END = r"(?:^|[^0-9A-Z])", r"(?:[^0-9A-Z]|$)"
@@ -48,7 +50,7 @@ _PATTERNS = {
 }
 _CANDIDATE = _ALNUM_START + r"\d{4}[- ]?\d{4}[- ]?\d{4}" + _ALNUM_END
 _ANY = "|".join(f"(?:{p})" for p in (*_PATTERNS.values(), _CANDIDATE))
-_WEIGHTS = np.array([6, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2])
+_WEIGHTS = (6, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 
 
 def my_number_check_digit(first_eleven: str) -> int:
@@ -72,17 +74,29 @@ def scan(table: pa.Table | pa.RecordBatch, first_row: int = 1) -> list[Finding]:
 
 
 def scan_column(column: pa.Array | pa.ChunkedArray, name: str, first_row: int = 1) -> list[Finding]:
-    """One pass with every pattern at once; each kind is then told apart on the few matching cells only."""
-    text = pc.utf8_upper(pc.utf8_normalize(column, form="NFKC"))
+    """Findings in one column; a column with few distinct values is scanned once per distinct value."""
+    values = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if not few_distinct(values):
+        return [Finding(first_row + row, name, kind) for row, kind in _scan(values)]
+    encoded = pc.dictionary_encode(values)
+    indices = encoded.indices.to_numpy(zero_copy_only=False)
+    found = _scan(encoded.dictionary)
+    rows = [(int(r), kind) for kind in {k for _, k in found}
+            for r in np.flatnonzero(np.isin(indices, [i for i, k in found if k is kind]))]
+    return [Finding(first_row + row, name, kind) for row, kind in sorted(rows, key=lambda f: (f[0], f[1].value))]
+
+
+def _scan(values: pa.Array) -> list[tuple[int, CodeKind]]:
+    """(0-based row, kind): one pass with every pattern at once, then each kind on the matching cells only."""
+    ascii_only = pc.all(pc.string_is_ascii(values)).as_py() is not False
+    text = pc.ascii_upper(values) if ascii_only else pc.utf8_upper(pc.utf8_normalize(values, form="NFKC"))
     hits = _rows(text, _ANY)
     cells = pc.take(text, pa.array(hits, type=pa.int64()))
-    findings = [Finding(first_row + int(hits[r]), name, kind) for kind, pattern in _PATTERNS.items()
-                for r in _rows(cells, pattern)]
+    found = [(int(hits[r]), kind) for kind, pattern in _PATTERNS.items() for r in _rows(cells, pattern)]
     for row, cell in zip(hits, cells.to_pylist()):
         numbers = ["".join(m.groups()) for m in _TWELVE.finditer(cell)]
-        kinds = {CodeKind.MY_NUMBER if is_my_number(n) else CodeKind.DRIVING_LICENCE for n in numbers}
-        findings.extend(Finding(first_row + int(row), name, kind) for kind in sorted(kinds, key=lambda k: k.value))
-    return sorted(findings, key=lambda f: (f.row, f.kind.value))
+        found.extend((int(row), CodeKind.MY_NUMBER if is_my_number(n) else CodeKind.DRIVING_LICENCE) for n in set(numbers))
+    return sorted(set(found), key=lambda f: (f[0], f[1].value))
 
 
 def _rows(text: pa.Array | pa.ChunkedArray, pattern: str) -> np.ndarray:

@@ -4,6 +4,7 @@ Pure domain logic on counts and record partitions; execution lives in `services.
 """
 from .builtin import address_hierarchy, age_hierarchy, date_hierarchy, postal_code_hierarchy
 from .counts import CountsTable, count_partition, counts_table, merge_counts
+from .encoding import encode_partition
 from .errors import AnonymityError, HierarchyError
 from .hierarchy import Hierarchy, load_hierarchies, load_hierarchy
 from .privacy import DistinctLDiversity, EntropyLDiversity, EqualDistanceTCloseness, KAnonymity, PrivacyModel
@@ -31,6 +32,7 @@ __all__ = [
     "build_report",
     "check_suppression_limit",
     "count_partition",
+    "encode_partition",
     "counts_table",
     "find_optimal",
     "load_hierarchies",

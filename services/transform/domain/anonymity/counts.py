@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from .encoding import leaf_codes
 from .hierarchy import Hierarchy
 from .keys import combined_key, decodable_key, group, split_key
 
@@ -60,14 +61,14 @@ KEY = "key"
 
 
 def count_partition(
-    records: pa.Table, hierarchies: dict[str, Hierarchy], quasi_identifiers: list[str], sensitive: list[str]
+    encoded: pa.Table, hierarchies: dict[str, Hierarchy], quasi_identifiers: list[str], sensitive: list[str]
 ) -> pd.DataFrame:
-    """Counts of one partition per combination of leaf codes (one int64 key) and sensitive values."""
-    codes = [hierarchies[q].encode(records[q]) for q in quasi_identifiers]
+    """Counts of one encoded partition per combination of leaf codes (one int64 key) and sensitive values."""
+    codes = [leaf_codes(encoded, q) for q in quasi_identifiers]
     key = decodable_key(codes, [hierarchies[q].domain_size for q in quasi_identifiers])
     frame = pd.DataFrame({KEY: key})
     for column in sensitive:
-        frame[column] = records[column].cast(pa.string()).fill_null("").to_pandas()
+        frame[column] = encoded[column].cast(pa.string()).fill_null("").to_pandas()
     return frame.groupby(list(frame.columns), sort=False).size().rename(COUNT).reset_index()
 
 

@@ -5,7 +5,7 @@ import numpy as np
 
 from .errors import AnonymityError
 
-MAX_NODES = 5_000_000
+MAX_NODES = 1_000_000
 
 
 def enumerate_nodes(heights: list[int]) -> np.ndarray:

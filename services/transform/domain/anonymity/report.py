@@ -1,8 +1,6 @@
 """The anonymization report: guarantees achieved, utility and risk of the chosen transformation."""
 from __future__ import annotations
 
-import numpy as np
-
 from .hierarchy import Hierarchy
 from .loss import granularity
 from .privacy import PrivacyModel

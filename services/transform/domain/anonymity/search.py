@@ -1,14 +1,13 @@
 """Optimal search over the lattice on the counts table (global recoding with record suppression).
 
-Branch and bound. A node's loss is at least its loss without suppression (a suppressed cell counts 1,
-more than any generalized one), which is separable per column and cheap for all nodes. With
-monotonic models two more facts hold: rows suppressed at a node stay suppressed at all its
-specializations, so the suppression penalty found at a node bounds theirs; and a node suppressing
-too much condemns all its specializations. Those bounds flow downwards, so the search then visits
-nodes top-down (coarse nodes are also the cheap ones). Non-monotonic models next to monotonic ones
-(entropy l-diversity with k-anonymity) still let the monotonic ones' suppression bound flow. Otherwise it visits them by increasing bound
-and stops at the first bound above the best loss. Either way nothing better is skipped: the result
-is optimal.
+Branch and bound. A node's loss is at least its loss without suppression (a suppressed cell
+counts 1, more than any generalized one); that bound is separable per column and cheap for all
+nodes. Monotonic models add two facts: rows they suppress at a node stay suppressed at all its
+specializations, so the penalty found at a node bounds theirs; and a node suppressing too much
+condemns all its specializations. Those bounds flow downwards, so with any monotonic model the
+search visits nodes top-down (coarse nodes are also the cheap ones); without one it visits nodes
+by increasing bound and stops at the first above the best loss. Nothing better is ever skipped:
+the result is optimal.
 """
 from __future__ import annotations
 
@@ -63,7 +62,9 @@ def check_suppression_limit(limit: float) -> None:
 class Problem:
     """The counts, hierarchies and models; evaluates any transformation."""
 
-    def __init__(self, table: CountsTable, hierarchies: dict[str, Hierarchy], models: list[PrivacyModel], suppression_limit: float):
+    def __init__(
+        self, table: CountsTable, hierarchies: dict[str, Hierarchy], models: list[PrivacyModel], suppression_limit: float
+    ):
         check_suppression_limit(suppression_limit)
         if any(level != 0 for level in table.levels):
             raise AnonymityError("the counts table must hold leaf codes")
@@ -87,6 +88,7 @@ class Problem:
         return total
 
     def evaluate(self, node: tuple[int, ...], source: CountsTable, bound: float) -> Evaluation:
+        """Rolls `source` up to `node`, applies the models and prices the suppressed rows."""
         table = roll_up(source, self.by_name, node)
         summary, row_class = summarize(table, self.with_distributions)
         monotone = np.zeros(len(summary), dtype=bool)
@@ -124,6 +126,7 @@ class _TableCache:
         self.base_rows = len(base)
 
     def source(self, node: np.ndarray) -> CountsTable:
+        """The smallest cached table below `node`."""
         candidates = np.flatnonzero(specializations(self.nodes, node))
         sizes = [len(self.tables[i]) for i in candidates]
         return self.tables[candidates[int(np.argmin(sizes))]]

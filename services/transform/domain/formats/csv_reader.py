@@ -92,7 +92,8 @@ def _parse(text: str, columns: list[str], delimiter: str, lines_before: int) -> 
     except pa.ArrowInvalid:
         raise TransformError(f"the file cannot be parsed as CSV after line {lines_before}") from None
     if invalid:
-        raise TransformError("rows with a wrong number of fields", _field_count_problems(text, len(columns), delimiter, lines_before))
+        problems = _field_count_problems(text, len(columns), delimiter, lines_before)
+        raise TransformError("rows with a wrong number of fields", problems)
     yield from table.to_batches()
 
 

@@ -23,42 +23,36 @@ ERAS = (  # (kanji, letter, first day)
 )
 _STARTS = np.array([e[2] for e in ERAS] + ["9999-12-31"], dtype="datetime64[D]")
 _ERA_NAMES = pa.array([e[0] for e in ERAS] + [e[1] for e in ERAS])
-_ERA = r"^(?P<era>明治|大正|昭和|平成|令和|[MTSHR])(?P<y>元|\d{1,2})[年./-](?P<m>\d{1,2})[月./-](?P<d>\d{1,2})日?$"
-_WESTERN = r"^(?P<y>\d{4})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?$"
-_COMPACT = r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$"
+_DATE = (
+    r"^(?:(?P<era>明治|大正|昭和|平成|令和|[MTSHR])(?P<ey>元|\d{1,2})[年./-](?P<em>\d{1,2})[月./-](?P<ed>\d{1,2})日?"
+    r"|(?P<y>\d{4})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?"
+    r"|(?P<cy>\d{4})(?P<cm>\d{2})(?P<cd>\d{2}))$"
+)
+"""One pass for every form: an era date, a western date with separators, or YYYYMMDD."""
 
 
 def parse_dates(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """Parse normalized (NFKC, trimmed) strings; return date32 values and a mask of unparsable cells."""
-    upper = pc.utf8_upper(values)
-    year, month, day, ok = _western(upper)
-    era = pc.extract_regex(upper, _ERA)
-    era_ok = era.is_valid().to_numpy(zero_copy_only=False)
-    era_index = pc.index_in(pc.struct_field(era, "era"), value_set=_ERA_NAMES).fill_null(0).to_numpy() % len(ERAS)
-    era_year = _ints(pc.replace_substring(pc.struct_field(era, "y"), "元", "1"), era_ok)
+    parts = pc.extract_regex(pc.utf8_upper(values), _DATE)
+    matched = parts.is_valid().to_numpy(zero_copy_only=False)
+    field = {name: pc.struct_field(parts, name) for name in parts.type.names}
+    era_ok = matched & pc.not_equal(field["era"], "").fill_null(False).to_numpy(zero_copy_only=False)
+    era_index = pc.index_in(field["era"], value_set=_ERA_NAMES).fill_null(0).to_numpy() % len(ERAS)
+    era_year = _ints(pc.replace_substring(field["ey"], "元", "1"))
+    year, month, day = (_ints(pc.binary_join_element_wise(*(field[n] for n in names), ""))
+                        for names in (("y", "cy"), ("m", "cm", "em"), ("d", "cd", "ed")))
     year = np.where(era_ok, _STARTS[era_index].astype("datetime64[Y]").astype(int) + 1969 + era_year, year)
-    month = np.where(era_ok, _ints(pc.struct_field(era, "m"), era_ok), month)
-    day = np.where(era_ok, _ints(pc.struct_field(era, "d"), era_ok), day)
     dates, valid = _to_dates(year, month, day)
     in_era = (dates >= _STARTS[era_index]) & (dates < _STARTS[era_index + 1]) & (era_year >= 1)
-    valid &= (ok | era_ok) & np.where(era_ok, in_era, True)
+    valid &= matched & np.where(era_ok, in_era, True)
     present = values.is_valid().to_numpy(zero_copy_only=False)
     result = pa.array(dates.astype("datetime64[D]"), type=pa.date32(), mask=~valid)
     return result, present & ~valid
 
 
-def _western(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    parts = [pc.extract_regex(values, pattern) for pattern in (_WESTERN, _COMPACT)]
-    oks = [p.is_valid().to_numpy(zero_copy_only=False) for p in parts]
-    fields = []
-    for name in ("y", "m", "d"):
-        first, second = (_ints(pc.struct_field(p, name), ok) for p, ok in zip(parts, oks))
-        fields.append(np.where(oks[0], first, second))
-    return fields[0], fields[1], fields[2], oks[0] | oks[1]
-
-
-def _ints(strings: pa.Array, ok: np.ndarray) -> np.ndarray:
-    filled = pc.if_else(pa.array(ok), strings, "0").fill_null("0")
+def _ints(strings: pa.Array) -> np.ndarray:
+    """Digits to integers; an empty or missing group is 0."""
+    filled = pc.if_else(pc.equal(strings, ""), "0", strings).fill_null("0")
     return pc.cast(filled, pa.int64()).to_numpy()
 
 

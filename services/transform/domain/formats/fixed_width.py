@@ -37,7 +37,9 @@ class Layout:
             end = spec.start + spec.length
 
 
-def read_fixed_width(path: str, layout: Layout, batch_records: int = 200_000, encoding: str = "cp932") -> Iterator[pa.RecordBatch]:
+def read_fixed_width(
+    path: str, layout: Layout, batch_records: int = 200_000, encoding: str = "cp932",
+) -> Iterator[pa.RecordBatch]:
     """Yield string batches; a record of the wrong length or with bytes invalid in CP932 is reported."""
     layout.check()
     width = layout.record_length + len(layout.newline)

@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..distinct import per_distinct
 from ..errors import TransformError
 from ..schema import ItemType, RegisterEntry, RowProblem
 from .dates import parse_dates
@@ -43,8 +44,12 @@ def canonical_schema(entry: RegisterEntry) -> pa.Schema:
 
 
 def normalize_text(values: pa.Array) -> pa.Array:
-    """NFKC, trim, empty → null."""
-    text = pc.utf8_trim_whitespace(pc.utf8_normalize(values.cast(pa.string()), form="NFKC"))
+    """NFKC, trim, empty → null; once per distinct value when a sample shows few of them (names, codes)."""
+    return per_distinct(values.cast(pa.string()), _normalized)
+
+
+def _normalized(values: pa.Array) -> pa.Array:
+    text = pc.utf8_trim_whitespace(pc.utf8_normalize(values, form="NFKC"))
     return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
 
 

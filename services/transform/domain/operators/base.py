@@ -17,7 +17,8 @@ Column = pa.Array | pa.ChunkedArray | pd.Series
 
 @dataclass(frozen=True)
 class OperatorContext:
-    """Per-job inputs: the secret key (discarded after the job), the reference date, the partition number."""
+    """Per-job inputs: the secret key (discarded after the job), the reference date, and the partition
+    number, which must differ between the partitions of a job (fresh tokens are drawn from it)."""
 
     secret_key: bytes = field(repr=False)
     reference_date: dt.date

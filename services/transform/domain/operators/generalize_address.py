@@ -20,9 +20,10 @@ LEVELS = ("prefecture", "municipality")
 OUTPUTS = ("name", "code")
 _PREFECTURE = "(?P<pref>" + "|".join(name for _, name in PREFECTURES) + ")"
 _KNOWN = "|".join(sorted((re.escape(n) for n in full_names()), key=len, reverse=True))
-_HEAD = 20
-"""Characters enough for the longest prefecture + district + municipality name (e.g. 鹿児島県いちき串木野市)."""
-_MUNICIPALITY = rf"^(?P<muni>{_KNOWN}|{_PREFECTURE}(?:.+?郡.+?[町村]|.+?市|.+?区|.+?[町村]))"
+_HEAD = 14
+"""Characters enough for the longest prefecture + district + municipality name (和歌山県東牟婁郡那智勝浦町)."""
+_KNOWN_MUNICIPALITY = rf"^(?P<muni>{_KNOWN})"
+_ANY_MUNICIPALITY = rf"^(?P<muni>{_PREFECTURE}(?:.+?郡.+?[町村]|.+?市|.+?区|.+?[町村]))"
 
 
 @dataclass(frozen=True)
@@ -54,9 +55,13 @@ def _generalize(text: pa.Array, params: GeneralizeAddressParams) -> pa.Array:
         found = pc.struct_field(pc.extract_regex(text, "^" + _PREFECTURE), "pref")
         table = [(name, code) for code, name in PREFECTURES]
     else:
-        found = pc.struct_field(pc.extract_regex(text, _MUNICIPALITY), "muni")
+        known = pc.struct_field(pc.extract_regex(text, _KNOWN_MUNICIPALITY), "muni")
+        unknown = known.is_null()
+        by_suffix = pc.struct_field(pc.extract_regex(pc.filter(text, unknown), _ANY_MUNICIPALITY), "muni")
+        found = pc.replace_with_mask(known, unknown, by_suffix)
         table = list(full_names().items())
     if params.output == "name":
         return found
     names, codes = zip(*table)
     return pc.take(pa.array(codes), pc.index_in(found, value_set=pa.array(names)))
+

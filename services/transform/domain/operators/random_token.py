@@ -18,7 +18,6 @@ import pyarrow.compute as pc
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from ..errors import TransformError
-
 from .base import Operator, OperatorContext
 
 TOKEN_BYTES = 16
@@ -50,7 +49,8 @@ class RandomToken(Operator):
 def _keyed(column: pa.Array, key: bytes) -> bytes:
     """Length-prepended CBC-MAC: rows with the same number of blocks are chained together."""
     messages, blocks = _padded(column.cast(pa.string()).fill_null(""))
-    encrypt = Cipher(algorithms.AES(hashlib.blake2b(key, person=b"link-token", digest_size=32).digest()), modes.ECB()).encryptor()
+    mac_key = hashlib.blake2b(key, person=b"link-token", digest_size=32).digest()
+    encrypt = Cipher(algorithms.AES(mac_key), modes.ECB()).encryptor()
     macs = np.zeros((len(blocks), TOKEN_BYTES), dtype=np.uint8)
     for count in np.unique(blocks):
         rows = np.flatnonzero(blocks == count)
