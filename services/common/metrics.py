@@ -23,3 +23,8 @@ rpc_duration = _meter.create_histogram(
     "sakusei.rpc.duration", unit="ms", description="server-side duration of each RPC, by method and status")
 job_duration = _meter.create_histogram(
     "sakusei.job.duration", unit="s", description="wall time of creation jobs")
+cases_open = _meter.create_up_down_counter(
+    "sakusei.cases.open", unit="{case}",
+    description="recall, misuse and contract-end cases not yet closed (delivery), by kind")
+cases_opened = _meter.create_counter(
+    "sakusei.cases.opened", unit="{case}", description="recall, misuse and contract-end cases opened, by kind")

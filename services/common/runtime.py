@@ -65,12 +65,16 @@ class ServiceApp(ABC):
         self.runtime = runtime
         settings = runtime.settings
         self.engine = make_engine(settings.state_dir, self.name, settings.database_url)
-        self.schema.metadata.create_all(self.engine)
+        self.migrate()
         self.outbox = Outbox(self.engine, self.schema.outbox, runtime.bus)
         self.audit = AuditTrail(self.name, self.outbox)
         self.port = 0
         self._server: grpc.Server | None = None
         self._consumers: list[Consumer] = []
+
+    def migrate(self) -> None:
+        """Brings the service's tables up to date; a service with versioned migrations overrides this."""
+        self.schema.metadata.create_all(self.engine)
 
     @abstractmethod
     def register(self, server: grpc.Server) -> list[str]:

@@ -10,6 +10,7 @@ import pytest
 
 from services.common.artifacts import DATASETS, EXTRACTS, object_key
 from services.common.artifacts.local import LocalStore
+from services.common.artifacts.base import MIN_PART_SIZE
 from services.common.artifacts.minio_store import PART_SIZE, MinioStore
 from services.common.errors import DataLoss, InvalidArgument, NotFound, ResourceExhausted
 
@@ -118,3 +119,26 @@ def test_minio_objects_are_encrypted_at_rest(infra):
     key = _key()
     store.put_stream(EXTRACTS, key, [b"secret"], sha256=_sha(b"secret"))
     assert store.is_encrypted(EXTRACTS, key)
+
+
+def test_an_upload_in_parts_is_invisible_until_completed_and_then_whole(store):
+    data = os.urandom(MIN_PART_SIZE + 777)
+    key = _key()
+    upload = store.begin_upload(EXTRACTS, key, sha256=_sha(data))
+    first = store.upload_part(EXTRACTS, key, upload, 1, data[:MIN_PART_SIZE])
+    assert not store.exists(EXTRACTS, key)
+    second = store.upload_part(EXTRACTS, key, upload, 2, data[MIN_PART_SIZE:])
+    ref = store.complete_upload(EXTRACTS, key, upload, [(1, first), (2, second)], sha256=_sha(data),
+                                size=len(data))
+    assert (ref.sha256, ref.size_bytes) == (_sha(data), len(data)) == (store.stat(EXTRACTS, key).sha256,
+                                                                        store.stat(EXTRACTS, key).size_bytes)
+    assert b"".join(store.read(EXTRACTS, key)) == data
+
+
+def test_an_aborted_upload_in_parts_leaves_nothing(store):
+    key = _key()
+    upload = store.begin_upload(EXTRACTS, key, sha256="0" * 64)
+    store.upload_part(EXTRACTS, key, upload, 1, b"x" * 1000)
+    store.abort_upload(EXTRACTS, key, upload)
+    store.abort_upload(EXTRACTS, key, upload)
+    assert not store.exists(EXTRACTS, key) and key not in store.list(EXTRACTS)

@@ -4,6 +4,8 @@
 - A write is all-or-nothing: the object becomes visible only once every byte arrived and its
   sha256 matched what was declared; an interrupted or mismatched write leaves nothing visible.
 - Every object's sha256 is recorded with it and returned by ``stat``.
+- A resumable upload (``begin_upload`` … ``complete_upload``) keeps its parts with the store,
+  invisible, until the caller completes it (having checked the bytes) or aborts it.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ METHOD_INFO = "sakusei-method-info"
 BUCKETS = (EXTRACTS, DATASETS, DOCUMENTS, METHOD_INFO)
 
 CHUNK = 1 << 20
+MIN_PART_SIZE = 5 << 20  # S3's smallest part but the last
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 _KIND = re.compile(r"^[a-z][a-z-]{0,30}$")
 
@@ -78,6 +81,25 @@ class ArtifactStore(ABC):
     def put_stream(self, bucket: str, key: str, chunks: Iterable[bytes], *, sha256: str,
                    size: int | None = None, max_size: int | None = None) -> common_pb2.ArtifactRef:
         """Stores the chunks; visible only if their sha256 (and size, if given) match."""
+
+    @abstractmethod
+    def begin_upload(self, bucket: str, key: str, sha256: str) -> str:
+        """Opens an upload in parts that stays invisible until completed; returns its id.
+        ``sha256`` is the digest the caller will have verified before completing."""
+
+    @abstractmethod
+    def upload_part(self, bucket: str, key: str, upload_id: str, number: int, data: bytes) -> str:
+        """Stores part ``number`` (from 1; every part but the last at least MIN_PART_SIZE bytes);
+        returns its etag."""
+
+    @abstractmethod
+    def complete_upload(self, bucket: str, key: str, upload_id: str, parts: list[tuple[int, str]],
+                        sha256: str, size: int) -> common_pb2.ArtifactRef:
+        """Makes the object visible from its parts, in order. The caller has checked the bytes."""
+
+    @abstractmethod
+    def abort_upload(self, bucket: str, key: str, upload_id: str) -> None:
+        """Discards an upload and its parts; nothing becomes visible. Aborting twice is harmless."""
 
     def put_file(self, bucket: str, key: str, path: Path) -> common_pb2.ArtifactRef:
         sha, size = sha256_of_file(path)

@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import uuid
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from services.common.artifacts.base import BUCKETS, CHUNK, ArtifactStore, _Digest
-from services.common.errors import NotFound
+from services.common.errors import InvalidArgument, NotFound
 from services.common.pb.sakusei.v1 import common_pb2
+
+
+_UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 class LocalStore(ArtifactStore):
@@ -47,6 +52,47 @@ class LocalStore(ArtifactStore):
         finally:
             incoming.unlink(missing_ok=True)
         return common_pb2.ArtifactRef(bucket=bucket, key=key, sha256=digest.sha.hexdigest(), size_bytes=digest.size)
+
+    def _upload_dir(self, bucket: str, upload_id: str) -> Path:
+        if not _UPLOAD_ID.match(upload_id):
+            raise InvalidArgument("upload_id", "not an upload of this store")
+        return self.root / bucket / "incoming" / f"upload-{upload_id}"
+
+    def begin_upload(self, bucket: str, key: str, sha256: str) -> str:
+        upload_id = uuid.uuid4().hex
+        self._upload_dir(bucket, upload_id).mkdir(parents=True)
+        return upload_id
+
+    def upload_part(self, bucket: str, key: str, upload_id: str, number: int, data: bytes) -> str:
+        directory = self._upload_dir(bucket, upload_id)
+        if not directory.is_dir():
+            raise NotFound("no such upload")
+        with open(directory / f"{number:05d}", "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        return uuid.uuid4().hex
+
+    def complete_upload(self, bucket: str, key: str, upload_id: str, parts: list[tuple[int, str]],
+                        sha256: str, size: int) -> common_pb2.ArtifactRef:
+        directory = self._upload_dir(bucket, upload_id)
+        combined = directory / "combined"
+        with open(combined, "wb") as out:
+            for number, _ in parts:
+                with open(directory / f"{number:05d}", "rb") as part:
+                    shutil.copyfileobj(part, out, CHUNK)
+            out.flush()
+            os.fsync(out.fileno())
+        data, meta = self._paths(bucket, key)
+        data.parent.mkdir(parents=True, exist_ok=True)
+        meta.parent.mkdir(parents=True, exist_ok=True)
+        meta.write_text(json.dumps({"sha256": sha256.lower(), "size": size}))
+        os.replace(combined, data)
+        shutil.rmtree(directory, ignore_errors=True)
+        return common_pb2.ArtifactRef(bucket=bucket, key=key, sha256=sha256.lower(), size_bytes=size)
+
+    def abort_upload(self, bucket: str, key: str, upload_id: str) -> None:
+        shutil.rmtree(self._upload_dir(bucket, upload_id), ignore_errors=True)
 
     def stat(self, bucket: str, key: str) -> common_pb2.ArtifactRef:
         data, meta = self._paths(bucket, key)

@@ -86,6 +86,25 @@ class MinioStore(ArtifactStore):
             flush()
         return parts
 
+    def begin_upload(self, bucket: str, key: str, sha256: str) -> str:
+        headers = {**SseS3().headers(), SHA_META: sha256.lower(), "Content-Type": "application/octet-stream"}
+        return self.client._create_multipart_upload(bucket, key, headers)
+
+    def upload_part(self, bucket: str, key: str, upload_id: str, number: int, data: bytes) -> str:
+        return self.client._upload_part(bucket, key, data, None, upload_id, number)
+
+    def complete_upload(self, bucket: str, key: str, upload_id: str, parts: list[tuple[int, str]],
+                        sha256: str, size: int) -> common_pb2.ArtifactRef:
+        self.client._complete_multipart_upload(bucket, key, upload_id, [Part(n, etag) for n, etag in parts])
+        return common_pb2.ArtifactRef(bucket=bucket, key=key, sha256=sha256.lower(), size_bytes=size)
+
+    def abort_upload(self, bucket: str, key: str, upload_id: str) -> None:
+        try:
+            self.client._abort_multipart_upload(bucket, key, upload_id)
+        except S3Error as exc:
+            if exc.code != "NoSuchUpload":
+                raise
+
     def stat(self, bucket: str, key: str) -> common_pb2.ArtifactRef:
         try:
             info = self.client.stat_object(bucket, key)
