@@ -1,9 +1,11 @@
-"""Intake rules over plain data: what makes a register entry, a request and a push header valid."""
+"""Intake rules over plain data: what makes a register entry, a request, an answer and a push
+header valid, and how long receipt records are kept."""
 from __future__ import annotations
 
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from services.common.codes import is_municipality_code
 from services.common.errors import FailedPrecondition, InvalidArgument, PermissionDenied, ResourceExhausted
@@ -14,6 +16,10 @@ TYPES = ("TEXT", "INTEGER", "DECIMAL", "DATE", "CODE")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _REQUEST_NAMESPACE = uuid.UUID("5d0f3c36-1d7a-4f2b-9a49-6a3f1f0b7c11")
 DEFAULT_MAX_EXTRACT_BYTES = 4 << 30
+DEFAULT_REQUEST_DAYS = 30
+DEFAULT_MAX_PROBLEMS = 20
+RECEIPT_RETENTION = timedelta(days=3 * 365 + 1)  # 3 years, a leap day included
+AWAITING_EXTRACT = ("OPEN", "ACKNOWLEDGED")
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,33 @@ def request_id_for(contract_id: str, municipality_code: str, file_id: str) -> st
     return str(uuid.uuid5(_REQUEST_NAMESPACE, f"{contract_id}/{municipality_code}/{file_id}"))
 
 
+def deadline_for(issued_at: datetime, days: int = DEFAULT_REQUEST_DAYS) -> datetime:
+    """By when a municipality is asked to provide its extract."""
+    return issued_at + timedelta(days=days)
+
+
+def answer_request(state: str, answer: str, reason: str) -> str:
+    """The state a request moves to when its municipality answers; only an open request is answered."""
+    if answer not in ("ACKNOWLEDGE", "DECLINE"):
+        raise InvalidArgument("answer", "must be ACKNOWLEDGE or DECLINE")
+    if answer == "DECLINE" and not reason.strip():
+        raise InvalidArgument("reason", "a decline states its reason")
+    if len(reason) > 2000:
+        raise InvalidArgument("reason", "at most 2000 characters")
+    if state != "OPEN":
+        raise FailedPrecondition(f"this data request is {state.lower()}, only an open one can be answered")
+    return "ACKNOWLEDGED" if answer == "ACKNOWLEDGE" else "DECLINED"
+
+
+def receipt_cutoff(now: datetime) -> datetime:
+    """Receipt records received at or before this moment have been kept 3 years: they go."""
+    return now - RECEIPT_RETENTION
+
+
+def receipt_expired(received_at: datetime, now: datetime) -> bool:
+    return received_at <= receipt_cutoff(now)
+
+
 @dataclass(frozen=True)
 class PushHeader:
     request_id: str
@@ -66,6 +99,7 @@ class PushHeader:
     row_count: int
     sha256: str
     size_bytes: int
+    gzip: bool = False
 
 
 def validate_header(header: PushHeader, max_bytes: int) -> None:
@@ -83,9 +117,13 @@ def validate_header(header: PushHeader, max_bytes: int) -> None:
         raise ResourceExhausted(f"header.size_bytes: over the limit of {max_bytes} bytes per extract")
 
 
-def check_push_allowed(request_municipality: str, request_state: str, caller_municipality: str) -> None:
-    """A municipality pushes only for its own requests, and only while they are open."""
+def check_push_allowed(request_municipality: str, request_state: str, caller_municipality: str,
+                       deadline: datetime | None = None, now: datetime | None = None) -> None:
+    """A municipality pushes only for its own requests, only while they await an extract, and
+    not after their deadline."""
     if request_municipality != caller_municipality:
         raise PermissionDenied("this data request is addressed to another municipality")
-    if request_state != "OPEN":
-        raise FailedPrecondition("this data request is not open")
+    if request_state not in AWAITING_EXTRACT:
+        raise FailedPrecondition(f"this data request is {request_state.lower()}, not open")
+    if deadline is not None and now is not None and now > deadline:
+        raise FailedPrecondition("this data request is past its deadline")

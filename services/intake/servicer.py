@@ -1,55 +1,44 @@
 """IntakeService over gRPC: translates messages to domain calls and back."""
 from __future__ import annotations
 
-import json
+import time
 import uuid
+from contextlib import contextmanager
 from typing import Iterator
 
-from services.common import metrics
-from services.common.artifacts import EXTRACTS, ArtifactStore, object_key
+import grpc
+
+from services.common.artifacts import ArtifactStore
 from services.common.bus import new_envelope
-from services.common.errors import FailedPrecondition, InvalidArgument, NotFound
-from services.common.grpc_edge import rpc
+from services.common.errors import DomainError, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from services.common.grpc_edge import rpc, streaming_rpc
 from services.common.identity import Actor, Role, TokenVerifier
 from services.common.pb.sakusei.v1 import common_pb2, events_pb2, intake_pb2, intake_pb2_grpc
 from services.intake import domain, store
 from services.intake.app_context import IntakeContext
+from services.intake.messages import (entry_to_proto, header_from_proto, item_from_proto, receipt_to_proto,
+                                      request_to_proto)
+from services.intake.pushes import Pushes
+from services.intake.uploads import StreamBroken, Uploads
 
+__all__ = ["IntakeServicer", "entry_to_proto", "request_to_proto"]
 
-def entry_to_proto(file_id: str, entry: domain.RegisterEntry) -> intake_pb2.FileRegisterEntry:
-    items = [common_pb2.RecordItem(name=i.name, type=common_pb2.ItemType.Value(f"ITEM_TYPE_{i.type}"),
-                                   role=common_pb2.ItemRole.Value(f"ITEM_ROLE_{i.role}")) for i in entry.items]
-    return intake_pb2.FileRegisterEntry(
-        file_id=file_id, municipality_code=entry.municipality_code, file_name=entry.file_name,
-        purpose=entry.purpose, items=items, number_of_persons=entry.number_of_persons,
-        proposals_invited=entry.proposals_invited)
-
-
-def _item_from_proto(item: common_pb2.RecordItem) -> domain.Item:
-    kind = common_pb2.ItemType.Name(item.type).removeprefix("ITEM_TYPE_")
-    role = common_pb2.ItemRole.Name(item.role).removeprefix("ITEM_ROLE_")
-    return domain.Item(item.name, kind, role)
-
-
-def request_to_proto(row) -> intake_pb2.DataRequest:
-    message = intake_pb2.DataRequest(
-        request_id=row.request_id, contract_id=row.contract_id, municipality_code=row.municipality_code,
-        file_id=row.file_id, business_id=row.business_id, purpose=row.purpose, items=json.loads(row.items),
-        state=intake_pb2.DataRequestState.Value(f"DATA_REQUEST_STATE_{row.state}"))
-    message.issued_at.FromDatetime(row.issued_at)
-    return message
+WATCH_POLL_S = 2.0        # also catches requests issued by another replica of intake
+WATCH_LONGEST_S = 3600.0  # a watch ends after this even if its caller set no deadline
 
 
 class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
-    def __init__(self, ctx: IntakeContext, verifier: TokenVerifier, artifacts: ArtifactStore):
+    def __init__(self, ctx: IntakeContext, verifier: TokenVerifier, artifacts: ArtifactStore,
+                 uploads: Uploads | None = None):
         self.ctx, self.verifier, self.artifacts = ctx, verifier, artifacts
+        self.pushes = Pushes(ctx, artifacts, uploads or Uploads())
 
     @rpc(Role.MUNICIPALITY)
     def RegisterFile(self, request, context, actor: Actor):
         if not request.client_request_id:
             raise InvalidArgument("client_request_id", "must be set")
         entry = domain.RegisterEntry(actor.id, request.file_name, request.purpose,
-                                     tuple(_item_from_proto(i) for i in request.items), request.number_of_persons,
+                                     tuple(item_from_proto(i) for i in request.items), request.number_of_persons,
                                      request.proposals_invited)
         domain.validate_entry(entry)
         with self.ctx.engine.begin() as conn:
@@ -59,6 +48,8 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
             file_id = str(uuid.uuid4())
             store.insert_file(conn, file_id, request.client_request_id, entry)
             self.ctx.audit.record(conn, actor, "register_file", "file", file_id)
+            registered = events_pb2.FileRegistered(entry=entry_to_proto(file_id, entry))
+            self.ctx.outbox.add(conn, new_envelope(registered, key=file_id, producer="intake"))
         return entry_to_proto(file_id, entry)
 
     @rpc(Role.MUNICIPALITY)
@@ -68,60 +59,114 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
         return intake_pb2.ListDataRequestsResponse(requests=[request_to_proto(r) for r in rows])
 
     @rpc(Role.MUNICIPALITY)
-    def PushExtract(self, request_iterator, context, actor: Actor):
-        header = _read_header(request_iterator)
-        domain.validate_header(header, self.ctx.max_extract_bytes)
+    def GetDataRequest(self, request, context, actor: Actor):
         with self.ctx.engine.connect() as conn:
-            row = store.get_request(conn, header.request_id)
-        if row is None:
-            raise NotFound("header.request_id: no such data request")
-        domain.check_push_allowed(row.municipality_code, row.state, actor.id)
-        extract_id = str(uuid.uuid4())
-        key = object_key("extract", header.request_id, extract_id, suffix=".csv")
-        ref = self.artifacts.put_stream(EXTRACTS, key, _chunks(request_iterator), sha256=header.sha256,
-                                        size=header.size_bytes, max_size=self.ctx.max_extract_bytes)
-        try:
-            self._record_extract(actor, row, extract_id, header, ref)
-        except BaseException:
-            self.artifacts.delete(EXTRACTS, key)
-            raise
-        metrics.extracts_received.add(1, {"municipality": actor.id})
-        metrics.extract_bytes_received.add(ref.size_bytes, {"municipality": actor.id})
-        return intake_pb2.PushExtractResponse(extract_id=extract_id, sha256=ref.sha256, size_bytes=ref.size_bytes,
-                                              row_count=header.row_count)
-
-    def _record_extract(self, actor: Actor, row, extract_id: str, header: domain.PushHeader,
-                        ref: common_pb2.ArtifactRef) -> None:
-        with self.ctx.engine.begin() as conn:
-            if not store.fulfil_request(conn, row.request_id, extract_id):
-                raise FailedPrecondition("this data request is not open")
-            store.insert_extract(conn, extract_id=extract_id, request_id=row.request_id, bucket=ref.bucket,
-                                 object_key=ref.key, sha256=ref.sha256, size_bytes=ref.size_bytes,
-                                 row_count=header.row_count, encoding=header.encoding)
+            row = self._own_request(conn, request.request_id, actor)
             registered = store.get_file(conn, row.file_id)
-            progress = store.contract_progress(conn, row.contract_id)
-            event = events_pb2.ExtractReceived(
-                extract_id=extract_id, request_id=row.request_id, contract_id=row.contract_id,
-                municipality_code=row.municipality_code, file_id=row.file_id, artifact=ref,
-                items=entry_to_proto(row.file_id, registered.entry).items, row_count=header.row_count,
-                encoding=header.encoding, format=common_pb2.EXTRACT_FORMAT_CSV,
-                contract_progress=[events_pb2.RequestProgress(request_id=r, extract_id=e) for r, e in progress])
+        return intake_pb2.GetDataRequestResponse(request=request_to_proto(row),
+                                                 file=entry_to_proto(row.file_id, registered.entry))
+
+    @streaming_rpc(Role.MUNICIPALITY)
+    def WatchDataRequests(self, request, context, actor: Actor):
+        """Open requests now, then each new one; wakes on a change or every few seconds, and ends
+        with the call (deadline, cancellation) or after WATCH_LONGEST_S."""
+        sent: set[str] = set()
+        ends = time.monotonic() + WATCH_LONGEST_S
+        while context.is_active() and time.monotonic() < ends:
+            version = self.ctx.changes.version
+            with self.ctx.engine.connect() as conn:
+                rows = [r for r in store.list_requests(conn, actor.id, open_only=True) if r.request_id not in sent]
+            for row in rows:
+                sent.add(row.request_id)
+                yield request_to_proto(row)
+            self.ctx.changes.wait_after(version, WATCH_POLL_S)
+
+    @rpc(Role.MUNICIPALITY)
+    def AnswerDataRequest(self, request, context, actor: Actor):
+        answer = intake_pb2.Answer.Name(request.answer).removeprefix("ANSWER_")
+        with self.ctx.engine.begin() as conn:
+            row = self._own_request(conn, request.request_id, actor)
+            state = domain.answer_request(row.state, answer, request.reason)
+            if not store.answer_request(conn, row.request_id, state, request.reason.strip(), self.ctx.clock()):
+                raise FailedPrecondition("this data request was answered meanwhile")
+            answered = request_to_proto(store.get_request(conn, row.request_id))
+            event = events_pb2.DataRequestAnswered(request=answered)
             self.ctx.outbox.add(conn, new_envelope(event, key=row.contract_id, producer="intake"))
-            self.ctx.audit.record(conn, actor, "push_extract", "extract", extract_id)
+            self.ctx.audit.record(conn, actor, f"{answer.lower()}_data_request", "data_request", row.request_id)
+        self.ctx.changes.notify()
+        return answered
+
+    @rpc(Role.MUNICIPALITY)
+    def InitPush(self, request, context, actor: Actor):
+        with self._refusals_audited(actor, request.request_id):
+            session = self.pushes.open(actor, _checked_header(request))
+        return intake_pb2.PushState(upload_id=session.upload_id, offset=0, part_size=session.part_size)
+
+    @rpc(Role.MUNICIPALITY)
+    def PushStatus(self, request, context, actor: Actor):
+        session = self.pushes.status(actor, request.upload_id)
+        return intake_pb2.PushState(upload_id=session.upload_id, offset=session.offset, part_size=session.part_size)
+
+    @rpc(Role.MUNICIPALITY)
+    def PushExtract(self, request_iterator, context, actor: Actor):
+        first = next(request_iterator, None)
+        if first is None or first.WhichOneof("part") != "header":
+            raise InvalidArgument("header", "the first message of a push must be the header")
+        with self._refusals_audited(actor, first.header.request_id):
+            if first.header.upload_id:
+                session = self.pushes.status(actor, first.header.upload_id)
+                if first.header.request_id not in ("", session.header.request_id):
+                    raise InvalidArgument("header.request_id", "not the request of this upload")
+                self.pushes.uploads.acquire(session, first.header.offset)
+            else:
+                session = self.pushes.open(actor, _checked_header(first.header))
+                session.lock.acquire()
+            return self.pushes.push(actor, session, _chunks(request_iterator),
+                                    resumable=bool(first.header.upload_id))
+
+    @rpc(Role.AUDITOR)
+    def ListReceiptRecords(self, request, context, actor: Actor):
+        with self.ctx.engine.connect() as conn:
+            rows = store.list_receipts(conn, request.municipality_code)
+        self.ctx.audit.record_now(actor, "list_receipt_records", "receipt_record", request.municipality_code or "all")
+        return intake_pb2.ListReceiptRecordsResponse(records=[receipt_to_proto(r) for r in rows])
+
+    @contextmanager
+    def _refusals_audited(self, actor: Actor, request_id: str):
+        """A refused push is recorded with its status; a broken stream is no refusal."""
+        try:
+            yield
+        except StreamBroken:
+            raise
+        except DomainError as refused:
+            self.ctx.audit.record_now(actor, "push_extract", "data_request", request_id or "-",
+                                      outcome=refused.code_name)
+            raise
+
+    @staticmethod
+    def _own_request(conn, request_id: str, actor: Actor):
+        row = store.get_request(conn, request_id)
+        if row is None:
+            raise NotFound("request_id: no such data request")
+        if row.municipality_code != actor.id:
+            raise PermissionDenied("this data request is addressed to another municipality")
+        return row
 
 
-def _read_header(messages: Iterator[intake_pb2.PushExtractRequest]) -> domain.PushHeader:
-    first = next(messages, None)
-    if first is None or first.WhichOneof("part") != "header":
-        raise InvalidArgument("header", "the first message of a push must be the header")
-    h = first.header
+def _checked_header(h: intake_pb2.ExtractHeader) -> domain.PushHeader:
     if h.format != common_pb2.EXTRACT_FORMAT_CSV:
         raise InvalidArgument("header.format", "must be CSV")
-    return domain.PushHeader(h.request_id, h.encoding, h.row_count, h.sha256, h.size_bytes)
+    if h.offset:
+        raise InvalidArgument("header.offset", "a new push starts at offset 0")
+    return header_from_proto(h)
 
 
 def _chunks(messages: Iterator[intake_pb2.PushExtractRequest]) -> Iterator[bytes]:
-    for index, message in enumerate(messages, start=1):
-        if message.WhichOneof("part") != "chunk":
-            raise InvalidArgument(f"message {index}", "only the first message may be a header")
-        yield message.chunk
+    """The chunks of a push; a stream that breaks off becomes StreamBroken, which a resumable push survives."""
+    try:
+        for index, message in enumerate(messages, start=1):
+            if message.WhichOneof("part") != "chunk":
+                raise InvalidArgument(f"message {index}", "only the first message may be a header")
+            yield message.chunk
+    except grpc.RpcError:
+        raise StreamBroken() from None

@@ -1,8 +1,10 @@
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
 from services.common.errors import FailedPrecondition, InvalidArgument, PermissionDenied, ResourceExhausted
-from services.intake.domain import (Item, PushHeader, RegisterEntry, check_push_allowed, request_id_for,
-                                    validate_entry, validate_header)
+from services.intake.domain import (Item, PushHeader, RegisterEntry, answer_request, check_push_allowed,
+                                    deadline_for, request_id_for, validate_entry, validate_header)
 
 GOOD = RegisterEntry("131016", "国民健康保険被保険者ファイル", "資格管理",
                      (Item("氏名", "TEXT", "IDENTIFIER"), Item("性別", "CODE", "QUASI_IDENTIFIER")), 5000, True)
@@ -56,3 +58,34 @@ def test_a_municipality_pushes_only_for_its_own_open_requests():
         check_push_allowed("131016", "OPEN", "011002")
     with pytest.raises(FailedPrecondition):
         check_push_allowed("131016", "FULFILLED", "131016")
+
+
+@pytest.mark.parametrize("state, answer, reason, then", [
+    ("OPEN", "ACKNOWLEDGE", "", "ACKNOWLEDGED"),
+    ("OPEN", "DECLINE", "ファイル改製中", "DECLINED"),
+])
+def test_an_open_request_is_answered(state, answer, reason, then):
+    assert answer_request(state, answer, reason) == then
+
+
+@pytest.mark.parametrize("state, answer, reason, error", [
+    ("OPEN", "DECLINE", "  ", InvalidArgument),
+    ("OPEN", "UNSPECIFIED", "", InvalidArgument),
+    ("ACKNOWLEDGED", "DECLINE", "late", FailedPrecondition),
+    ("DECLINED", "ACKNOWLEDGE", "", FailedPrecondition),
+    ("FULFILLED", "ACKNOWLEDGE", "", FailedPrecondition),
+])
+def test_a_bad_answer_is_refused(state, answer, reason, error):
+    with pytest.raises(error):
+        answer_request(state, answer, reason)
+
+
+def test_pushes_are_taken_while_awaiting_an_extract_and_before_the_deadline():
+    issued = datetime(2026, 4, 1, tzinfo=timezone.utc)
+    deadline = deadline_for(issued, 30)
+    check_push_allowed("131016", "ACKNOWLEDGED", "131016", deadline, issued + timedelta(days=30))
+    for state in ("DECLINED", "FULFILLED"):
+        with pytest.raises(FailedPrecondition):
+            check_push_allowed("131016", state, "131016", deadline, issued)
+    with pytest.raises(FailedPrecondition):
+        check_push_allowed("131016", "OPEN", "131016", deadline, issued + timedelta(days=30, seconds=1))
