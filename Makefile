@@ -50,17 +50,29 @@ up: proto keys
 
 down:
 	bash deploy/local/services.sh stop
+	bash deploy/local/postgres.sh stop
 	bash deploy/local/down.sh
 
-# The whole suite on real Kafka, MinIO and Dask; the infrastructure is stopped whatever the outcome.
+# The whole suite on real Kafka, MinIO, Dask and PostgreSQL; the infrastructure is stopped whatever
+# the outcome.
 test: proto keys
 	bash deploy/local/up.sh
+	bash deploy/local/postgres.sh start
 	status=0; SAKUSEI_REQUIRE_INFRA=1 $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) || status=$$?; \
-		bash deploy/local/down.sh; exit $$status
+		bash deploy/local/postgres.sh stop; bash deploy/local/down.sh; exit $$status
 
 # The tests that need no infrastructure.
 unit: proto
 	$(PY) -m pytest -q tests/unit
+
+# Benchmarks print figures; they are never timed tests. BENCH_INPUTS picks the anonymization
+# inputs (adult, x10, x100, x1000, x3000); the large ones take minutes and many GB of disk.
+BENCH_INPUTS ?= adult,x100
+bench: proto
+	$(PY) bench/anonymity.py --inputs $(BENCH_INPUTS)
+	$(PY) bench/conversion.py --rows 1000000 10000000
+	bash deploy/local/up.sh
+	$(PY) bench/push_throughput.py
 
 k8s-check: $(VENV)/.installed
 	bash deploy/k8s/check.sh

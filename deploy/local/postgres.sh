@@ -3,8 +3,8 @@
 # DATABASE_URL locally). Data under $SAKUSEI_LOCAL_DIR/postgres; the URL with its generated password
 # is written to $SAKUSEI_LOCAL_DIR/postgres/postgres.env (SAKUSEI_POSTGRES_URL). Idempotent:
 # `start` initialises the cluster once and starts it unless it runs; `stop` stops it if it runs.
-# Needs PostgreSQL's server binaries (Debian: apt-get install -y postgresql). Run as root, the
-# cluster belongs to the `postgres` user, since PostgreSQL refuses to run as root.
+# Installs Debian's PostgreSQL 15 server when its binaries are missing (as root, through apt). Run
+# as root, the cluster belongs to the `postgres` user, since PostgreSQL refuses to run as root.
 set -euo pipefail
 
 # shellcheck source=deploy/local/lib/common.sh
@@ -18,6 +18,23 @@ PG_RUN="${PG_DIR}/run"
 PG_LOG="${PG_DIR}/postgres.log"
 PG_ENV="${PG_DIR}/postgres.env"
 PG_USER="sakusei"
+
+PG_PACKAGE="postgresql-15"
+
+# install_server: Debian's PostgreSQL 15 server, once, when no server binaries are found.
+install_server() {
+  ls -d /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && return 0
+  [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1 \
+    || die "PostgreSQL server not found: install ${PG_PACKAGE} (Debian: apt-get install -y ${PG_PACKAGE})"
+  log "postgres: installing ${PG_PACKAGE} from Debian's packages"
+  # policy-rc.d refuses service starts, so installing starts no system cluster of its own.
+  local guard=""
+  [ -e /usr/sbin/policy-rc.d ] || { printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; guard=1; }
+  chmod +x /usr/sbin/policy-rc.d
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${PG_PACKAGE}" >&2
+  [ -z "${guard}" ] || rm -f /usr/sbin/policy-rc.d
+}
 
 pg_bin() {
   local name="$1" dir
@@ -60,6 +77,7 @@ CONF
 }
 
 start() {
+  install_server
   init_cluster
   if running; then
     log "postgres: running on ${PG_HOST}:${PG_PORT}"

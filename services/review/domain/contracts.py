@@ -1,4 +1,4 @@
-"""Contract rules over plain data."""
+"""Contract rules over plain data: the terms an operator records, and the terms a proposal leads to."""
 from __future__ import annotations
 
 import re
@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.common.codes import is_municipality_code
-from services.common.errors import InvalidArgument
+from services.common.errors import FailedPrecondition, InvalidArgument
 
 _BUSINESS_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+DEFAULT_MAX_DOWNLOADS = 3
 
 
 @dataclass(frozen=True)
@@ -46,3 +47,19 @@ def validate_terms(terms: ContractTerms) -> None:
         raise InvalidArgument("period_end", "must be after period_start")
     if terms.max_downloads < 1:
         raise InvalidArgument("max_downloads", "must be at least 1")
+
+
+def check_application(now: datetime, deadline: datetime) -> None:
+    """The application (Form 4) is due by the date the approval notice set."""
+    if now > deadline:
+        raise FailedPrecondition("the deadline for applying for the contract, set in the approval notice, has passed")
+
+
+def check_payment(amount_yen: int, total_yen: int) -> None:
+    if amount_yen != total_yen:
+        raise InvalidArgument("amount_yen", "must be the fee stated in the approval notice")
+
+
+def ready_to_conclude(applied: bool, paid: bool) -> bool:
+    """Art. 10: the contract is concluded by the application documents, once the fee is paid."""
+    return applied and paid

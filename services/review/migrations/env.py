@@ -1,0 +1,7 @@
+"""Runs review's migrations on the connection the service hands over (see __init__.upgrade)."""
+from alembic import context
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=None, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,1 @@
+"""Review's migration scripts, applied in order by alembic."""
