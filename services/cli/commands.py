@@ -145,8 +145,7 @@ def add_business_group(groups) -> None:
     files.add_argument("--kind", default="", help="words of the file name or purpose")
     files.add_argument("--item", default="", help="part of an item name")
     files.add_argument("--municipality", default="", help="a 6-digit local government code")
-    files.set_defaults(run=lambda a, t: _show_all(_client(t).published_files(a.kind, a.item,
-                                                                                        a.municipality)))
+    files.set_defaults(run=lambda a, t: _show_all(_client(t).published_files(a.kind, a.item, a.municipality)))
     group.add_parser("windows", help="recruitment windows of this fiscal year and the next") \
         .set_defaults(run=lambda a, t: _show(_client(t).windows()) or 0)
     propose = group.add_parser("propose", help="submit a proposal written as JSON or YAML")

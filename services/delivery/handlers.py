@@ -1,4 +1,4 @@
-"""Delivery's event handlers: it learns contracts and registers created datasets."""
+"""Delivery's event handlers: it learns contracts (new and reuse) and registers created datasets."""
 from __future__ import annotations
 
 from services.common.audit import AuditTrail
@@ -7,6 +7,7 @@ from services.delivery import store
 
 
 def on_contract_concluded(engine, envelope: events_pb2.EventEnvelope) -> None:
+    """A reuse contract (Act 44-12) names the dataset it provides; others get the dataset created for them."""
     with engine.begin() as conn:
         store.add_contract(conn, envelope.contract_concluded.contract)
 
