@@ -52,11 +52,12 @@ def main() -> int:
 
         try:
             print("sakusei demo: four services on embedded defaults", flush=True)
-            result = scenario.run(client_for, root, say=lambda line: print("  " + line, flush=True))
-            table = pq.read_table(result.pulled_path)
-            kept = ", ".join(table.column_names)
-            print(f"  delivered table: {table.num_rows} rows; columns {kept}")
-            print(f"  identifier and My Number columns deleted: {', '.join(scenario.sample.IDENTIFYING)}")
+            result = scenario.run(client_for, root, say=lambda line: print("  " + line, flush=True),
+                                  via_proposal=True)
+            table = pq.read_table(result.dataset_path)
+            print(f"  delivered table: {table.num_rows} rows; deleted: {', '.join(scenario.sample.IDENTIFYING)}; "
+                  f"processed as contracted: {scenario.sample.REQUESTED}")
+            print(table.slice(0, 3).to_pandas().to_string(index=False))
             if set(scenario.sample.IDENTIFYING) & set(table.column_names) or result.pulled_sha256 != result.sha256:
                 print("demo FAILED: the delivered dataset is not what was created")
                 return 1

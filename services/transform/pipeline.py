@@ -1,115 +1,197 @@
-"""Creating a dataset from received extracts on Dask.
+"""Creating a dataset from received extracts on Dask (Art. 11 measures 1–4, verified).
 
-Each municipality's extract is read and processed separately, partition by partition on the
-workers, then the partitions are written in order into one Parquet file. Identifier and
-identification-code columns are deleted (Art. 11 measures 1 and 2).
+Each municipality's extract is processed separately under the policy derived from its register
+entry and the contracted degrees: an optional survey pass gathers the global summaries and the
+hashes of linking codes the policy and the verifier need; the apply pass normalizes, applies the
+bound policy and verifies each partition on the workers. Partitions come back a bounded window at
+a time and are written in order into one Parquet file. Anything wrong — a row that does not parse,
+a measure that fails, a row count that differs from the declared one — raises a domain error, and
+the caller publishes nothing.
 """
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import os
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import dask.dataframe as dd
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from dask import delayed
 from distributed import Client
 
 from services.common.errors import FailedPrecondition, InvalidArgument
+from services.transform import partitions
+from services.transform.domain.errors import TransformError
+from services.transform.domain.measures import VerificationResult
+from services.transform.domain.operators import OperatorContext, registry
+from services.transform.domain.policy import Policy, bind_summaries, derive_policy, merge_summaries
+from services.transform.domain.schema import ItemRole, RegisterEntry, RowProblem
+from services.transform.domain.verification import Verifier
 
-DELETED_ROLES = ("IDENTIFIER", "IDENTIFICATION_CODE")
 BLOCK_SIZE = "64MB"
 
 
 @dataclass(frozen=True)
-class ExtractInput:
+class Source:
+    """One municipality's extract as transform processes it."""
+
     extract_id: str
     municipality_code: str
     file_id: str
     url: str
     storage_options: dict
     encoding: str
-    items: tuple[tuple[str, str], ...]  # (name, role) of the register entry
     row_count: int
+    entry: RegisterEntry          # the register entry (narrowed to the extract's items when opened)
+    requested: dict[str, str]     # item → contracted degree
+
+
+@dataclass(frozen=True)
+class SourceResult:
+    source: Source
+    policy: Policy                # bound: processing-method information, never delivered
+    verification: VerificationResult
 
 
 @dataclass
 class DatasetResult:
     rows: int = 0
     columns: list[str] = field(default_factory=list)
-    deleted_columns: list[str] = field(default_factory=list)
-    rows_per_extract: dict[str, int] = field(default_factory=dict)
+    sources: list[SourceResult] = field(default_factory=list)
 
 
-def columns_to_delete(items: tuple[tuple[str, str], ...]) -> list[str]:
-    return [name for name, role in items if role in DELETED_ROLES]
-
-
-def _read(extract: ExtractInput) -> dd.DataFrame:
+def create_dataset(client: Client, sources: list[Source], out: Path, reference_date: dt.date,
+                   window: int = 4) -> DatasetResult:
+    """Writes the dataset to ``out``; raises a domain error on bad input or a failed measure."""
+    secret_key = os.urandom(32)
+    frames = [_open(source) for source in sources]
+    result, writer, partition_base = DatasetResult(), None, 0
     try:
-        frame = dd.read_csv(extract.url, dtype=str, keep_default_na=False, encoding=extract.encoding,
-                            blocksize=BLOCK_SIZE, storage_options=extract.storage_options)
-    except UnicodeDecodeError:
-        raise InvalidArgument(f"extract {extract.extract_id}", "bytes not valid in the declared encoding") from None
-    except (pd.errors.ParserError, ValueError):
-        raise InvalidArgument(f"extract {extract.extract_id}", "not a readable CSV file") from None
-    registered = {name for name, _ in extract.items}
-    for index, column in enumerate(frame.columns):
-        if column not in registered:
-            raise InvalidArgument(f"extract {extract.extract_id}",
-                                  f"column {index + 1} is not an item of the register entry")
-    return frame.drop(columns=[c for c in columns_to_delete(extract.items) if c in frame.columns])
-
-
-def _to_table(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
-    arrays = [pa.array(frame[name].to_numpy(dtype=object), type=pa.string()) for name in schema.names]
-    return pa.Table.from_arrays(arrays, schema=schema)
-
-
-def create_dataset(client: Client, extracts: list[ExtractInput], out: Path, window: int = 4) -> DatasetResult:
-    """Writes the dataset to ``out``; raises a domain error (and writes nothing usable) on bad input."""
-    frames = [(extract, _read(extract)) for extract in extracts]
-    columns = list(frames[0][1].columns)
-    for extract, frame in frames[1:]:
-        if list(frame.columns) != columns:
-            raise FailedPrecondition(f"extract {extract.extract_id}: its columns differ from the other extracts'")
-    schema = pa.schema([(name, pa.string()) for name in columns])
-    result = DatasetResult(columns=columns, deleted_columns=sorted({c for e, _ in frames
-                                                                    for c in columns_to_delete(e.items)}))
-    with pq.ParquetWriter(out, schema, compression="zstd") as writer:
-        for extract, frame in frames:
-            rows = _write_partitions(client, frame, schema, writer, window, extract.extract_id)
-            if rows != extract.row_count:
-                raise InvalidArgument(f"extract {extract.extract_id}",
-                                      f"{rows} data rows found, {extract.row_count} declared")
-            result.rows_per_extract[extract.extract_id] = rows
-            result.rows += rows
+        for source, frame in frames:
+            contexts = [OperatorContext(secret_key, reference_date, partition_base + i)
+                        for i in range(frame.npartitions)]
+            partition_base += frame.npartitions
+            writer, done = _process_source(client, source, frame, contexts, out, writer, window)
+            result.sources.append(done)
+            result.rows += done.verification.rows
+    finally:
+        if writer is not None:
+            writer.close()
+    result.columns = pq.read_schema(out).names
     return result
 
 
-def _write_partitions(client: Client, frame: dd.DataFrame, schema: pa.Schema, writer: pq.ParquetWriter,
-                      window: int, extract_id: str) -> int:
-    """Computes partitions on the workers, a bounded number at a time, and writes them in order."""
-    pending: deque = deque()
-    rows = 0
-    for part in frame.to_delayed():
-        pending.append(client.compute(part))
-        if len(pending) >= window:
-            rows += _write_one(pending.popleft(), schema, writer, extract_id)
-    while pending:
-        rows += _write_one(pending.popleft(), schema, writer, extract_id)
-    return rows
+def _open(source: Source) -> tuple[Source, dd.DataFrame]:
+    """Reads the extract lazily and narrows its entry to the items it carries (preliminary
+    processing at the municipality drops the others)."""
+    frame = _read(source)
+    carried = tuple(item for item in source.entry.items if item.name in frame.columns)
+    entry = RegisterEntry(source.entry.municipality_code, source.entry.file_name, carried)
+    return dataclasses.replace(source, entry=entry), frame
 
 
-def _write_one(future, schema: pa.Schema, writer: pq.ParquetWriter, extract_id: str) -> int:
+def _read(source: Source) -> dd.DataFrame:
     try:
-        frame = future.result()
+        frame = dd.read_csv(source.url, dtype=str, keep_default_na=False, encoding=source.encoding,
+                            blocksize=BLOCK_SIZE, storage_options=source.storage_options)
     except UnicodeDecodeError:
-        raise InvalidArgument(f"extract {extract_id}", "bytes not valid in the declared encoding") from None
+        raise InvalidArgument(f"extract {source.extract_id}", "bytes not valid in the declared encoding") from None
+    except (pd.errors.ParserError, ValueError):
+        raise InvalidArgument(f"extract {source.extract_id}", "not a readable CSV file") from None
+    registered = {item.name for item in source.entry.items}
+    for index, column in enumerate(frame.columns):
+        if column not in registered:
+            raise InvalidArgument(f"extract {source.extract_id}",
+                                  f"column {index + 1} is not an item of the register entry")
+    return frame
+
+
+def _process_source(client: Client, source: Source, frame: dd.DataFrame, contexts: list[OperatorContext],
+                    out: Path, writer: pq.ParquetWriter | None, window: int):
+    policy = derive_policy(source.entry, source.requested)
+    parts = frame.to_delayed()
+    hashes: dict[str, np.ndarray] = {}
+    summarized = any(registry.get(rule.operator).needs_global_summary for rule in policy.rules)
+    if summarized or source.entry.names(ItemRole.LINKING_CODE):
+        surveys = _gather(client, [delayed(partitions.survey)(p, source.entry, policy, c)
+                                   for p, c in zip(parts, contexts)], source)
+        _raise_problems(source, [(s.problems, s.problem_count, s.rows) for s in surveys])
+        if summarized:
+            policy = bind_summaries(policy, merge_summaries(s.summaries for s in surveys))
+        hashes = {name: np.sort(np.concatenate([s.linking_hashes[name] for s in surveys]))
+                  for name in source.entry.names(ItemRole.LINKING_CODE)}
+    shared = client.scatter(hashes, broadcast=True) if hashes else {}
+    verifier, found = Verifier(policy, source.entry, hashes), []
+    pending: deque = deque()
+    for part, context in zip(parts, contexts):
+        pending.append(client.compute(delayed(partitions.process)(part, source.entry, policy, context, shared)))
+        if len(pending) >= window:
+            writer = _write(pending.popleft(), source, out, writer, verifier, found)
+    while pending:
+        writer = _write(pending.popleft(), source, out, writer, verifier, found)
+    _raise_problems(source, found)
+    verification = verifier.finish()
+    _check(source, verification)
+    return writer, SourceResult(source, policy, verification)
+
+
+def _gather(client: Client, tasks: list, source: Source) -> list:
+    try:
+        return client.gather(client.compute(tasks))
+    except UnicodeDecodeError:
+        raise InvalidArgument(f"extract {source.extract_id}", "bytes not valid in the declared encoding") from None
     except pd.errors.ParserError:
-        raise InvalidArgument(f"extract {extract_id}", "not a readable CSV file") from None
+        raise InvalidArgument(f"extract {source.extract_id}", "not a readable CSV file") from None
+
+
+def _write(future, source: Source, out: Path, writer: pq.ParquetWriter | None, verifier: Verifier,
+           found: list) -> pq.ParquetWriter:
+    try:
+        processed: partitions.Processed = _gather_one(future, source)
     finally:
         future.release()
-    writer.write_table(_to_table(frame, schema))
-    return len(frame)
+    if writer is None:
+        writer = pq.ParquetWriter(out, processed.table.schema, compression="zstd")
+    if processed.table.schema != writer.schema:
+        raise FailedPrecondition(f"extract {source.extract_id}: its columns differ from the other extracts'")
+    writer.write_table(processed.table)
+    verifier.merge(processed.verifier)
+    found.append((processed.problems, processed.problem_count, processed.table.num_rows))
+    return writer
+
+
+def _gather_one(future, source: Source):
+    try:
+        return future.result()
+    except UnicodeDecodeError:
+        raise InvalidArgument(f"extract {source.extract_id}", "bytes not valid in the declared encoding") from None
+    except pd.errors.ParserError:
+        raise InvalidArgument(f"extract {source.extract_id}", "not a readable CSV file") from None
+
+
+def _raise_problems(source: Source, per_partition: list[tuple[tuple[RowProblem, ...], int, int]]) -> None:
+    """Fails on row problems, numbering rows from the start of the extract."""
+    problems, count, offset = [], 0, 0
+    for found, found_count, rows in per_partition:
+        problems.extend(RowProblem(offset + p.row, p.column, p.reason) for p in found)
+        count += found_count
+        offset += rows
+    if count:
+        raise TransformError(f"extract {source.extract_id}: {count} row problems",
+                             tuple(problems[:partitions.MAX_PROBLEMS]))
+
+
+def _check(source: Source, verification: VerificationResult) -> None:
+    if verification.rows != source.row_count:
+        raise InvalidArgument(f"extract {source.extract_id}",
+                              f"{verification.rows} data rows found, {source.row_count} declared")
+    failed = [str(m.measure) for m in verification.measures if m.status == "fail"]
+    if failed:
+        raise FailedPrecondition(f"extract {source.extract_id}: verification failed on Art. 11 measure "
+                                 f"{', '.join(failed)}; nothing is published")

@@ -141,8 +141,8 @@ def test_every_service_answers_health_checks(platform, service):
 def test_the_delivered_dataset_is_the_stored_one_without_identifiers(platform):
     result = platform.result
     assert result.pulled_sha256 == result.sha256
-    table = pq.read_table(result.pulled_path)
-    assert table.column_names == sample.REQUESTED and table.num_rows == 100 == result.rows
+    table = pq.read_table(result.dataset_path)
+    assert table.column_names == list(sample.REQUESTED) and table.num_rows == 100 == result.rows
 
 
 def test_the_path_is_measured(platform, metric_points):

@@ -26,18 +26,22 @@ def test_three_municipalities_to_one_business_on_real_infrastructure(infra, serv
     tag = uuid.uuid4().hex[:8]
     result = scenario.run(client_for, tmp_path, rows_per_file=300, say=print, timeout_s=180, tag=tag)
 
-    table = pq.read_table(result.pulled_path)
+    table = pq.read_table(result.dataset_path)
     assert table.num_rows == 900 == result.rows
     assert not set(sample.IDENTIFYING) & set(table.column_names)
     assert result.pulled_sha256 == result.sha256
 
     store = MinioStore(infra.s3)
-    dataset_keys = [k for k in store.list(DATASETS) if result.dataset_id in k]
+    dataset_keys = [k for k in store.list(DATASETS, prefix="dataset/") if result.dataset_id in k]
     assert len(dataset_keys) == 1 and store.is_encrypted(DATASETS, dataset_keys[0])
-    assert store.stat(DATASETS, dataset_keys[0]).sha256 == result.sha256
-    extract_keys = [k for k in store.list(EXTRACTS) if any(store.stat(EXTRACTS, k).sha256 == s
-                                                           for s in result.pushed.values())]
+    package_keys = [k for k in store.list(DATASETS, prefix="package/") if result.dataset_id in k]
+    assert len(package_keys) == 1 and store.is_encrypted(DATASETS, package_keys[0])
+    assert store.stat(DATASETS, package_keys[0]).sha256 == result.sha256
+    requests = [r.request_id for code in scenario.MUNICIPALITIES
+                for r in client_for(f"municipality:{code}").data_requests() if r.contract_id == result.contract_id]
+    extract_keys = [k for r in requests for k in store.list(EXTRACTS, prefix=f"extract/{r}/")]
     assert len(extract_keys) == 3 and all(store.is_encrypted(EXTRACTS, k) for k in extract_keys)
+    assert {store.stat(EXTRACTS, k).sha256 for k in extract_keys} == set(result.pushed.values())
 
     bus = KafkaBus(infra.kafka_bootstrap, client_id=f"test-{tag}")
     created = [events_pb2.EventEnvelope.FromString(v) for v in bus.read_all(DATASET_CREATED, timeout_s=20)]
@@ -55,7 +59,7 @@ def test_the_trace_of_the_last_push_reaches_the_pull(services, client_for, tmp_p
     spans = _spans(services)
     in_trace = [s for s in spans if s["context"]["trace_id"] == "0x" + last_push]
     by_service = {s["resource"]["attributes"]["service.name"] for s in in_trace}
-    assert by_service == {"sakusei-intake", "sakusei-transform", "sakusei-delivery"}
+    assert by_service >= {"sakusei-intake", "sakusei-transform", "sakusei-delivery"}  # review reads the events too
     names = {s["name"] for s in in_trace}
     assert {"IntakeServicer.PushExtract", "consume extract_received", "create dataset",
             "consume dataset_created", "provide dataset"} <= names
