@@ -42,7 +42,10 @@ class Processed:
 
 
 def _typed(frame: pd.DataFrame, entry: RegisterEntry):
-    batch = pa.RecordBatch.from_pandas(frame[[i.name for i in entry.items]], preserve_index=False)
+    """The partition as one typed batch; large string columns arrive chunked and are combined."""
+    table = pa.Table.from_pandas(frame[[i.name for i in entry.items]], preserve_index=False)
+    batch = pa.RecordBatch.from_arrays([column.combine_chunks() for column in table.columns],
+                                       names=table.column_names)
     return normalize_batch(batch, entry, first_row=1, max_problems=MAX_PROBLEMS)
 
 

@@ -6,6 +6,8 @@ import datetime as dt
 import hashlib
 import re
 
+import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
@@ -15,7 +17,9 @@ from services.cli import sample
 from services.common.artifacts import EXTRACTS, object_key
 from services.common.artifacts.local import LocalStore
 from services.common.errors import DomainError, FailedPrecondition
-from services.transform import pipeline
+from services.transform import partitions, pipeline
+from services.transform.domain.operators import OperatorContext
+from services.transform.domain.policy import derive_policy
 from services.transform.domain.errors import TransformError
 from services.transform.domain.schema import ItemRole, ItemType, RecordItem, RegisterEntry
 
@@ -111,3 +115,15 @@ def test_linked_tokens_differ_between_jobs_so_no_mapping_outlives_a_job(client, 
     assert a["宛名番号"].to_pylist() != b["宛名番号"].to_pylist()
     assert a.drop(["宛名番号"]).equals(b.drop(["宛名番号"]))
     assert hashlib.sha256(first.read_bytes()).digest() != hashlib.sha256(second.read_bytes()).digest()
+
+
+def test_a_partition_whose_strings_arrive_in_chunks_is_processed():
+    rows = [[f"{i:010d}", "氏名", "東京都千代田区1丁目", "", "1980-01-01", "1", "1000", ""] for i in range(6)]
+    names = [name for name, _, _ in sample.ITEMS]
+    chunks = [pa.table(dict(zip(names, map(list, zip(*part))))) for part in (rows[:3], rows[3:])]
+    frame = pa.concat_tables(chunks).to_pandas(types_mapper=pd.ArrowDtype)
+    entry = RegisterEntry("131016", "file", ENTRY_ITEMS)
+    policy = derive_policy(entry, dict(sample.REQUESTED))
+    context = OperatorContext(b"k" * 32, dt.date(2026, 11, 23), 0)
+    assert partitions.survey(frame, entry, policy, context).rows == 6
+    assert partitions.process(frame, entry, policy, context, {}).table.num_rows == 6
