@@ -62,7 +62,7 @@ def test_published_event_reaches_a_consumer_with_its_envelope(bus):
     sent = _event(key)
     bus.publish(sent)
     try:
-        assert wait_until(lambda: recorder.seen, 30)
+        assert wait_until(lambda: recorder.seen, 90)
     finally:
         consumer.stop()
     got = recorder.seen[0]
@@ -90,7 +90,7 @@ def test_a_failing_handler_is_retried_until_it_succeeds(bus):
     consumer = bus.consumer(f"g-{key}", [AUDIT_RECORDED], recorder, FAST).start()
     bus.publish(_event(key))
     try:
-        assert wait_until(lambda: recorder.seen, 30)
+        assert wait_until(lambda: recorder.seen, 90)
     finally:
         consumer.stop()
     assert recorder.calls == 3 and len(recorder.seen) == 1
@@ -108,7 +108,7 @@ def test_an_event_that_keeps_failing_is_parked_and_the_consumer_goes_on(bus, err
     bus.publish(poison)
     bus.publish(good)
     try:
-        assert wait_until(lambda: recorder.seen, 30)
+        assert wait_until(lambda: recorder.seen, 90)
     finally:
         consumer.stop()
     assert [e.event_id for e in recorder.seen] == [good.event_id]
