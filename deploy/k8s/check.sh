@@ -58,6 +58,8 @@ mkdir -p "$rendered_dir"
 built=()
 for overlay in "${OVERLAYS[@]}"; do
   for set in "${COMPONENT_SETS[@]}"; do
+    # dev includes the tracing component already; it cannot be added twice.
+    [[ "$overlay" == dev && "$set" == *tracing* ]] && continue
     combo="$overlay${set:++$set}"
     dir="$work/combos/$combo"
     mkdir -p "$dir"
