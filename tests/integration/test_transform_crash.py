@@ -55,8 +55,8 @@ def test_a_job_killed_midway_is_redone_and_announced_once(infra, services, clien
 
     dataset = next(d for d in buyer.datasets() if d.contract_id == contract.contract_id)
     assert len([d for d in buyer.datasets() if d.contract_id == contract.contract_id]) == 1
-    assert [k for k in MinioStore(infra.s3).list(DATASETS) if dataset.dataset_id in k] == \
-        [f"dataset/{dataset.dataset_id}.parquet"]
+    created = [k for k in MinioStore(infra.s3).list(DATASETS) if dataset.dataset_id in k and k.endswith(".parquet")]
+    assert created == [f"dataset/{dataset.dataset_id}.parquet"]
     bus = KafkaBus(infra.kafka_bootstrap, client_id=f"test-{tag}")
     created = [events_pb2.EventEnvelope.FromString(v).dataset_created for v in bus.read_all(DATASET_CREATED, 20)]
     bus.close()
