@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import grpc
 import pyarrow.parquet as pq
 
-from services.cli import sample
+from services.cli import sample, scenario
 from services.cli.clients import contract_request
 from services.common.artifacts import DATASETS
 from services.common.artifacts.minio_store import MinioStore
@@ -61,6 +61,6 @@ def test_a_job_killed_midway_is_redone_and_announced_once(infra, services, clien
     created = [events_pb2.EventEnvelope.FromString(v).dataset_created for v in bus.read_all(DATASET_CREATED, 20)]
     bus.close()
     assert [c.dataset_id for c in created].count(dataset.dataset_id) == 1
-    pulled = tmp_path / "pulled.parquet"
-    buyer.pull(dataset.dataset_id, pulled)
-    assert pq.read_metadata(pulled).num_rows == ROWS
+    package = tmp_path / "pulled.zip"
+    buyer.pull(dataset.dataset_id, package)
+    assert pq.read_metadata(scenario.unpack(package)).num_rows == ROWS
