@@ -114,24 +114,51 @@ class KafkaBus(EventBus):
 
 
 class _KafkaConsumer(Consumer):
+    """A group member that commits each record after its handler, and rejoins when stalled.
+
+    It learns its topics' metadata before subscribing, so that the first join can already assign
+    partitions; and a member left without partitions for ``STALL_S`` (a join that never completed,
+    seen with kafka-python under load) closes and joins again rather than idling unnoticed.
+    """
+
+    STALL_S = 60.0
+
     def __init__(self, bus: KafkaBus, group: str, topics: tuple[str, ...], handler: Handler,
                  policy: DeliveryPolicy):
         super().__init__(bus, group, handler, policy)
         self.topics = topics
         self.kafka_bus = bus
 
-    def _run(self) -> None:
-        consumer = KafkaConsumer(*self.topics, bootstrap_servers=self.kafka_bus.bootstrap, group_id=self.group,
+    def _connect(self) -> KafkaConsumer:
+        consumer = KafkaConsumer(bootstrap_servers=self.kafka_bus.bootstrap, group_id=self.group,
                                  client_id=f"{self.kafka_bus.client_id}-{self.group}", enable_auto_commit=False,
                                  auto_offset_reset="earliest", max_poll_records=1, metadata_max_age_ms=10_000,
                                  max_poll_interval_ms=self.kafka_bus.max_poll_interval_ms)
-        try:
-            while not self.stopping:
-                for partition, records in consumer.poll(timeout_ms=200).items():
-                    for record in records:
-                        self.deliver_bytes(record.topic, (record.key or b"").decode(), record.value)
-                        consumer.commit({partition: OffsetAndMetadata(record.offset + 1, "", -1)})
-        except InterruptedError:
-            log.info("consumer %s stopped with an event in hand; it will be delivered again", self.group)
-        finally:
-            consumer.close(autocommit=False)
+        consumer.topics()
+        consumer.subscribe(list(self.topics))
+        return consumer
+
+    def _run(self) -> None:
+        while not self.stopping:
+            consumer = self._connect()
+            try:
+                self._consume(consumer)
+            except InterruptedError:
+                log.info("consumer %s stopped with an event in hand; it will be delivered again", self.group)
+                return
+            finally:
+                consumer.close(autocommit=False)
+
+    def _consume(self, consumer: KafkaConsumer) -> None:
+        """Delivers records until stopped, or returns when the member has stalled without partitions."""
+        unassigned_since = time.monotonic()
+        while not self.stopping:
+            for partition, records in consumer.poll(timeout_ms=200).items():
+                for record in records:
+                    self.deliver_bytes(record.topic, (record.key or b"").decode(), record.value)
+                    consumer.commit({partition: OffsetAndMetadata(record.offset + 1, "", -1)})
+            if consumer.assignment():
+                unassigned_since = time.monotonic()
+            elif time.monotonic() - unassigned_since > self.STALL_S:
+                log.warning("consumer %s has had no partitions for %.0f s; joining again", self.group, self.STALL_S)
+                return
