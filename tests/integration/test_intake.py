@@ -9,8 +9,6 @@ import uuid
 
 import grpc
 import pytest
-from kafka import KafkaConsumer, TopicPartition
-from kafka.structs import OffsetAndMetadata
 
 from services.cli import municipality as municipality_cli
 from services.cli import sample
@@ -33,14 +31,9 @@ def fresh_group(bootstrap: str) -> str:
     """A consumer group of this run's own, starting at the end of the contract topic, so that it
     neither takes events from other intake processes on the shared broker nor replays old ones."""
     group = f"intake-{uuid.uuid4().hex[:8]}"
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=group, enable_auto_commit=False)
-    try:
-        consumer.topics()
-        partitions = [TopicPartition(CONTRACT_CONCLUDED, p) for p in consumer.partitions_for_topic(CONTRACT_CONCLUDED)]
-        ends = consumer.end_offsets(partitions)
-        consumer.commit({tp: OffsetAndMetadata(ends[tp], "", -1) for tp in partitions})
-    finally:
-        consumer.close()
+    bus = KafkaBus(bootstrap, client_id=group)
+    bus.start_group_at_end(group, [CONTRACT_CONCLUDED])
+    bus.close()
     return group
 
 

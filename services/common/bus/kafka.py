@@ -89,6 +89,19 @@ class KafkaBus(EventBus):
                  policy: DeliveryPolicy = DeliveryPolicy()) -> Consumer:
         return _KafkaConsumer(self, group, tuple(topics), handler, policy)
 
+    def start_group_at_end(self, group: str, topics: Iterable[str]) -> None:
+        """Commits a new consumer group's offsets at the topics' current end, so that it sees only
+        events published from now on instead of replaying the history."""
+        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, group_id=group, enable_auto_commit=False,
+                                 client_id=f"{self.client_id}-positioner")
+        try:
+            consumer.topics()
+            partitions = [TopicPartition(t, p) for t in topics for p in consumer.partitions_for_topic(t) or ()]
+            ends = consumer.end_offsets(partitions)
+            consumer.commit({tp: OffsetAndMetadata(ends[tp], "", -1) for tp in partitions})
+        finally:
+            consumer.close()
+
     def read_all(self, topic: str, timeout_s: float = 5.0) -> list[bytes]:
         reader = KafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None, enable_auto_commit=False,
                                client_id=f"{self.client_id}-reader")
