@@ -36,7 +36,6 @@ from services.common.artifacts.minio_store import MinioStore  # noqa: E402
 from services.common.bus import new_envelope  # noqa: E402
 from services.common.bus.base import wait_until  # noqa: E402
 from services.common.bus.kafka import KafkaBus  # noqa: E402
-from services.common.bus.topics import CONTRACT_CONCLUDED  # noqa: E402
 from services.common.config import Settings  # noqa: E402
 from services.common.identity import TokenIssuer, generate_key_pair  # noqa: E402
 from services.common.pb.sakusei.v1 import events_pb2, review_pb2  # noqa: E402
@@ -66,16 +65,6 @@ def write_extract(path: Path, size: int) -> int:
         for _ in range(repeats):
             out.write(body)
     return repeats * block_rows
-
-
-def fresh_group(bootstrap: str) -> str:
-    """A consumer group of this run's own, starting at the end of the contract topic, so that it
-    neither takes events from other intake processes on the shared broker nor replays old ones."""
-    group = f"intake-{uuid.uuid4().hex[:8]}"
-    bus = KafkaBus(bootstrap, client_id=group)
-    bus.start_group_at_end(group, [CONTRACT_CONCLUDED])
-    bus.close()
-    return group
 
 
 def free_port() -> int:
@@ -159,7 +148,8 @@ def run(size_mb: int, data_dir: Path) -> None:
         root = Path(tmp)
         private, public = generate_key_pair(root / "keys")
         env["SAKUSEI_TOKEN_PUBLIC_KEY"] = str(public)
-        env["SAKUSEI_INTAKE_CONSUMER_GROUP"] = fresh_group(env["SAKUSEI_KAFKA_BOOTSTRAP"])
+        env["SAKUSEI_CONSUMER_GROUP_PREFIX"] = f"bench-{uuid.uuid4().hex[:8]}-"
+        env["SAKUSEI_KAFKA_NEW_GROUPS_AT_END"] = "true"
         extract = data_dir / f"push_{size_mb}mb.csv"
         data_dir.mkdir(parents=True, exist_ok=True)
         rows = write_extract(extract, size_mb << 20)

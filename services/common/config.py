@@ -28,6 +28,8 @@ class Settings:
     token_public_key: Path | None = None
     grpc_host: str = "127.0.0.1"
     grpc_port: int = 0
+    consumer_group_prefix: str = ""
+    new_groups_at_end: bool = False
 
     @classmethod
     def from_env(cls, service: str, env: dict[str, str] | None = None) -> "Settings":
@@ -50,4 +52,6 @@ class Settings:
             token_public_key=Path(key) if key else None,
             grpc_host=env.get("SAKUSEI_GRPC_HOST", "127.0.0.1"),
             grpc_port=int(env.get("SAKUSEI_GRPC_PORT", DEFAULT_PORTS.get(service, 0))),
+            consumer_group_prefix=env.get("SAKUSEI_CONSUMER_GROUP_PREFIX", ""),
+            new_groups_at_end=env.get("SAKUSEI_KAFKA_NEW_GROUPS_AT_END", "false").lower() == "true",
         )

@@ -43,7 +43,9 @@ class Runtime:
             raise SystemExit("SAKUSEI_TOKEN_PUBLIC_KEY must name the token verification key (see README)")
         if settings.kafka_bootstrap:
             bus: EventBus = KafkaBus(settings.kafka_bootstrap, client_id=f"sakusei-{service}",
-                                     max_poll_interval_ms=max_poll_interval_ms)
+                                     max_poll_interval_ms=max_poll_interval_ms,
+                                     group_prefix=settings.consumer_group_prefix,
+                                     new_groups_at_end=settings.new_groups_at_end)
             bus.ensure_topics()
         else:
             bus = EmbeddedBus()

@@ -21,7 +21,6 @@ SWEEP_INTERVAL_S = 60.0
 class DeliveryApp(ServiceApp):
     name = "delivery"
     schema = store
-    group_prefix = "delivery"
 
     def __init__(self, runtime, clock=utc_now):
         super().__init__(runtime)
@@ -41,9 +40,9 @@ class DeliveryApp(ServiceApp):
     def consumers(self) -> list[Consumer]:
         bus = self.runtime.bus
         return [
-            bus.consumer(f"{self.group_prefix}-contracts", [CONTRACT_CONCLUDED],
+            bus.consumer("delivery-contracts", [CONTRACT_CONCLUDED],
                          functools.partial(handlers.on_contract_concluded, self.engine)),
-            bus.consumer(f"{self.group_prefix}-datasets", [DATASET_CREATED],
+            bus.consumer("delivery-datasets", [DATASET_CREATED],
                          functools.partial(handlers.on_dataset_created, self.engine, self.audit)),
         ]
 

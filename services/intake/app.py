@@ -36,7 +36,7 @@ class IntakeApp(ServiceApp):
 
     def consumers(self) -> list[Consumer]:
         handler = functools.partial(handlers.on_contract_concluded, self.context)
-        return [self.runtime.bus.consumer(self.context.settings.consumer_group, [CONTRACT_CONCLUDED], handler)]
+        return [self.runtime.bus.consumer("intake", [CONTRACT_CONCLUDED], handler)]
 
     def start(self, host: str | None = None, port: int | None = None) -> int:
         bound = super().start(host, port)

@@ -26,7 +26,6 @@ class IntakeSettings:
     part_size: int = DEFAULT_PART_SIZE
     sweep_interval_s: float = 3600.0
     upload_idle_s: float = 24 * 3600.0
-    consumer_group: str = "intake"  # every replica shares it; a separate run on a shared broker may not
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "IntakeSettings":
@@ -37,7 +36,6 @@ class IntakeSettings:
             max_problems=int(env.get("SAKUSEI_INTAKE_MAX_PROBLEMS", cls.max_problems)),
             sweep_interval_s=float(env.get("SAKUSEI_INTAKE_SWEEP_SECONDS", cls.sweep_interval_s)),
             upload_idle_s=float(env.get("SAKUSEI_INTAKE_UPLOAD_IDLE_SECONDS", cls.upload_idle_s)),
-            consumer_group=env.get("SAKUSEI_INTAKE_CONSUMER_GROUP", cls.consumer_group),
         )
 
 

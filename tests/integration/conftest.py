@@ -4,7 +4,19 @@ from __future__ import annotations
 import pytest
 
 from services.cli.clients import PlatformClient, actor_token
-from tests.integration.processes import DaskProcesses, ServiceProcesses
+from tests.integration.processes import SERVICES, DaskProcesses, ServiceProcesses, own_consumer_groups
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing test's report carries the tail of each service's log, the only trace of what the
+    separate processes did once their temporary directory is gone."""
+    outcome = yield
+    report = outcome.get_result()
+    running = item.funcargs.get("services") if hasattr(item, "funcargs") else None
+    if report.when == "call" and report.failed and isinstance(running, ServiceProcesses):
+        for service in SERVICES:
+            report.sections.append((f"{service} log", running.log_tail(service, 80)))
 
 
 @pytest.fixture(scope="module")
@@ -16,15 +28,17 @@ def dask_cluster(tmp_path_factory):
 
 @pytest.fixture
 def services(infra, keys, dask_cluster, tmp_path):
-    env = {**infra.env, "SAKUSEI_TOKEN_PUBLIC_KEY": str(keys[1]), "SAKUSEI_DASK_SCHEDULER": dask_cluster.address}
+    env = {**infra.env, **own_consumer_groups(), "SAKUSEI_TOKEN_PUBLIC_KEY": str(keys[1]),
+           "SAKUSEI_DASK_SCHEDULER": dask_cluster.address}
     running = ServiceProcesses(tmp_path, env)
     try:
-        running.start_all()
+        try:
+            running.start_all()
+        except Exception:
+            for service in running.procs:
+                print(f"--- {service} log ---\n{running.log_tail(service)}")
+            raise
         yield running
-    except Exception:
-        for service in running.procs:
-            print(f"--- {service} log ---\n{running.log_tail(service)}")
-        raise
     finally:
         running.stop()
 

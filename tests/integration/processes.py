@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,12 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def own_consumer_groups() -> dict[str, str]:
+    """Settings giving a run consumer groups of its own that start at the topics' end, so that its
+    services neither take events from other runs on the shared broker nor replay their leftovers."""
+    return {"SAKUSEI_CONSUMER_GROUP_PREFIX": f"run-{uuid.uuid4().hex[:8]}-", "SAKUSEI_KAFKA_NEW_GROUPS_AT_END": "true"}
 
 
 def wait_serving(address: str, timeout_s: float = 60) -> None:

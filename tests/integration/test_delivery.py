@@ -59,13 +59,13 @@ def delivery(infra, keys, tmp_path):
     tag = uuid.uuid4().hex[:8]
     settings = Settings(kafka_bootstrap=infra.kafka_bootstrap, s3=infra.s3, state_dir=tmp_path / "delivery",
                         token_public_key=keys[1])
-    bus = KafkaBus(infra.kafka_bootstrap, client_id=f"test-delivery-{tag}")
+    bus = KafkaBus(infra.kafka_bootstrap, client_id=f"test-delivery-{tag}", group_prefix=f"run-{tag}-",
+                   new_groups_at_end=True)
     bus.ensure_topics()
     store = MinioStore(infra.s3)
     store.ensure_buckets()
     runtime = Runtime(settings, bus, store, TokenVerifier.from_pem(keys[1]))
-    app_class = type("IsolatedDeliveryApp", (DeliveryApp,), {"group_prefix": f"delivery-test-{tag}"})
-    running = Running(lambda: app_class(runtime))
+    running = Running(lambda: DeliveryApp(runtime))
     try:
         yield running
     finally:

@@ -21,26 +21,16 @@ from services.common.bus.kafka import KafkaBus
 from services.common.bus.topics import CONTRACT_CONCLUDED, DATA_REQUEST_ANSWERED, EXTRACT_RECEIVED
 from services.common.pb.sakusei.v1 import common_pb2, events_pb2, intake_pb2, review_pb2
 from services.intake.uploads import DEFAULT_PART_SIZE
-from tests.integration.processes import ServiceProcesses
+from tests.integration.processes import ServiceProcesses, own_consumer_groups
 
 CHIYODA, SAPPORO, OSAKA = "131016", "011002", "271004"
 ROWS = 400_000  # about 24 MB: three parts
 
 
-def fresh_group(bootstrap: str) -> str:
-    """A consumer group of this run's own, starting at the end of the contract topic, so that it
-    neither takes events from other intake processes on the shared broker nor replays old ones."""
-    group = f"intake-{uuid.uuid4().hex[:8]}"
-    bus = KafkaBus(bootstrap, client_id=group)
-    bus.start_group_at_end(group, [CONTRACT_CONCLUDED])
-    bus.close()
-    return group
-
-
 @pytest.fixture
 def intake(infra, keys, issuer, tmp_path):
-    running = ServiceProcesses(tmp_path, {**infra.env, "SAKUSEI_TOKEN_PUBLIC_KEY": str(keys[1]),
-                                          "SAKUSEI_INTAKE_CONSUMER_GROUP": fresh_group(infra.kafka_bootstrap)})
+    running = ServiceProcesses(tmp_path, {**infra.env, **own_consumer_groups(),
+                                          "SAKUSEI_TOKEN_PUBLIC_KEY": str(keys[1])})
     made: list[PlatformClient] = []
 
     def client(actor: str) -> PlatformClient:

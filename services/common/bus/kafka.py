@@ -26,10 +26,15 @@ SEND_TIMEOUT_S = 30
 
 
 class KafkaBus(EventBus):
+    """``group_prefix`` sets apart the consumer groups of one deployment (or test run) on a shared
+    broker; with ``new_groups_at_end`` a group that has never committed starts at the topics' end
+    instead of replaying their history."""
+
     def __init__(self, bootstrap: str, client_id: str, partitions: int = 6, replication: int = 1,
-                 max_poll_interval_ms: int = 300_000):
+                 max_poll_interval_ms: int = 300_000, group_prefix: str = "", new_groups_at_end: bool = False):
         self.bootstrap = bootstrap.split(",")
         self.client_id = client_id
+        self.group_prefix, self.new_groups_at_end = group_prefix, new_groups_at_end
         self.partitions, self.replication = partitions, replication
         self.max_poll_interval_ms = max_poll_interval_ms
         self._producer: KafkaProducer | None = None
@@ -87,16 +92,22 @@ class KafkaBus(EventBus):
 
     def consumer(self, group: str, topics: Iterable[str], handler: Handler,
                  policy: DeliveryPolicy = DeliveryPolicy()) -> Consumer:
-        return _KafkaConsumer(self, group, tuple(topics), handler, policy)
+        group = self.group_prefix + group
+        topics = tuple(topics)
+        if self.new_groups_at_end:
+            self._start_new_group_at_end(group, topics)
+        return _KafkaConsumer(self, group, topics, handler, policy)
 
-    def start_group_at_end(self, group: str, topics: Iterable[str]) -> None:
-        """Commits a new consumer group's offsets at the topics' current end, so that it sees only
-        events published from now on instead of replaying the history."""
+    def _start_new_group_at_end(self, group: str, topics: tuple[str, ...]) -> None:
+        """Commits the topics' current end offsets for a group that has committed nothing yet, before
+        its consumer starts, so that it sees exactly the events published from then on."""
         consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, group_id=group, enable_auto_commit=False,
                                  client_id=f"{self.client_id}-positioner")
         try:
             consumer.topics()
             partitions = [TopicPartition(t, p) for t in topics for p in consumer.partitions_for_topic(t) or ()]
+            if any(consumer.committed(tp) is not None for tp in partitions):
+                return
             ends = consumer.end_offsets(partitions)
             consumer.commit({tp: OffsetAndMetadata(ends[tp], "", -1) for tp in partitions})
         finally:
