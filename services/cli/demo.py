@@ -2,6 +2,7 @@
 directory store, local Dask), printing what happened."""
 from __future__ import annotations
 
+import json
 import logging
 import os
 import tempfile
@@ -14,6 +15,7 @@ from services.cli import scenario
 from services.cli.clients import PlatformClient, actor_token
 from services.cli.serve import SERVICES, app_for
 from services.common import telemetry
+from services.common.artifacts import DOCUMENTS, object_key
 from services.common.artifacts.local import LocalStore
 from services.common.bus.embedded import EmbeddedBus
 from services.common.config import Settings
@@ -36,6 +38,15 @@ def start_embedded(root: Path):
     return apps, addresses, TokenIssuer.from_pem(private)
 
 
+def _report_line(store, dataset_id: str) -> str:
+    """The processing report in one line: each file's measures and the codes hidden in its remarks."""
+    report = json.loads(b"".join(store.read(DOCUMENTS, object_key("report", dataset_id, suffix=".json"))))
+    parts = [f"{s['municipality_code']}: measures {'/'.join(m['status'] for m in s['measures'][:4])}, "
+             f"codes hidden in remarks {sum(s['codes_in_extract'].values())}, left {sum(s['codes_in_output'].values())}"
+             for s in report["sources"]]
+    return "processing report — " + "; ".join(parts)
+
+
 def main() -> int:
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # read when distributed is first imported
     logging.basicConfig(level=logging.WARNING)
@@ -53,7 +64,8 @@ def main() -> int:
         try:
             print("sakusei demo: four services on embedded defaults", flush=True)
             result = scenario.run(client_for, root, say=lambda line: print("  " + line, flush=True),
-                                  via_proposal=True)
+                                  via_proposal=True, plant=3)
+            print("  " + _report_line(apps["transform"].runtime.store, result.dataset_id))
             table = pq.read_table(result.dataset_path)
             print(f"  delivered table: {table.num_rows} rows; deleted: {', '.join(scenario.sample.IDENTIFYING)}; "
                   f"processed as contracted: {scenario.sample.REQUESTED}")

@@ -38,9 +38,10 @@ class ScenarioResult:
 def run(client_for: Callable[[str], PlatformClient], workdir: Path, rows_per_file: int = 400,
         municipalities: tuple[str, ...] = MUNICIPALITIES, business: str = "acme-research",
         say: Callable[[str], None] = print, timeout_s: float = 120, tag: str = "demo",
-        via_proposal: bool = False) -> ScenarioResult:
+        via_proposal: bool = False, plant: int = 0) -> ScenarioResult:
     """With ``via_proposal`` the contract comes from the whole review path (window, proposal,
-    screening, approval, application, fee); otherwise an operator records it directly."""
+    screening, approval, application, fee); otherwise an operator records it directly. ``plant``
+    rows of each extract hide a My Number or a phone number in their remarks."""
     result = ScenarioResult()
     files = {}
     for code in municipalities:
@@ -61,7 +62,7 @@ def run(client_for: Callable[[str], PlatformClient], workdir: Path, rows_per_fil
     for index, code in enumerate(municipalities):
         municipality = client_for(f"municipality:{code}")
         result.pushed[code] = _answer_request(municipality, code, contract.contract_id, workdir, rows_per_file,
-                                              seed=index, timeout_s=timeout_s)
+                                              seed=index, timeout_s=timeout_s, plant=plant)
         result.push_trace_ids[code] = municipality.last_trace_id
         say(f"municipality {code} pushed its extract ({rows_per_file} rows, sha256 {result.pushed[code][:12]}…)")
     buyer = client_for(f"business:{business}")
@@ -89,7 +90,7 @@ def unpack(package_path: Path) -> Path:
 
 
 def _answer_request(municipality: PlatformClient, municipality_code: str, contract_id: str, workdir: Path,
-                    rows: int, seed: int, timeout_s: float) -> str:
+                    rows: int, seed: int, timeout_s: float, plant: int = 0) -> str:
     def find():
         return [r for r in municipality.data_requests(open_only=True) if r.contract_id == contract_id]
 
@@ -97,7 +98,7 @@ def _answer_request(municipality: PlatformClient, municipality_code: str, contra
         raise TimeoutError("the data request did not reach the municipality in time")
     request = find()[0]
     path = workdir / f"extract-{request.request_id}.csv"
-    sample.write_extract(path, rows, seed, municipality=municipality_code)
+    sample.write_extract(path, rows, seed, municipality=municipality_code, plant=plant)
     municipality.push_extract(request.request_id, path, "utf-8", rows)
     return hashlib.sha256(path.read_bytes()).hexdigest()
 

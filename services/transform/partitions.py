@@ -61,5 +61,6 @@ def process(frame: pd.DataFrame, entry: RegisterEntry, policy: Policy, context: 
     typed = _typed(frame, entry)
     table = apply_policy(typed.batch, policy, context)
     verifier = Verifier(policy, entry, linking_hashes)
+    verifier.note_extract(typed.batch)
     verifier.update(table)
     return Processed(table, replace(verifier, input_hashes={}), typed.problems, typed.problem_count)

@@ -43,6 +43,9 @@ class VerificationResult:
     suppressed_rows_pct: float
     risk_highest: float
     risk_average: float
+    codes_in_extract: Mapping[str, int]
+    """Identification codes hidden in the extract's free text, by kind."""
+    codes_in_output: Mapping[str, int]
 
     @property
     def passed(self) -> bool:
@@ -58,6 +61,7 @@ def evaluate(v: Verifier) -> VerificationResult:
         rows=rows, measures=measures, columns=_columns(v), class_sizes=dict(sorted(sizes.items())), k=k,
         suppressed_rows_pct=100 * v.tallies["suppressed_rows"] / rows if rows else 0.0,
         risk_highest=1 / k if k else 0.0, risk_average=len(v.classes) / rows if rows else 0.0,
+        codes_in_extract=_findings(v, "extract_finding:"), codes_in_output=_findings(v, "finding:"),
     )
 
 
@@ -94,11 +98,19 @@ def _identifiers(v: Verifier) -> MeasureResult:
 
 def _identification_codes(v: Verifier) -> MeasureResult:
     present, absent = _present(v, ItemRole.IDENTIFICATION_CODE)
-    found = {k.removeprefix("finding:"): n for k, n in v.tallies.items() if k.startswith("finding:") and n}
+    found = _findings(v, "finding:")
+    hidden = _findings(v, "extract_finding:")
     failures = [f"{name}: identification code column present" for name in present]
     failures += [f"scanner found {n} cells with a {kind}" for kind, n in sorted(found.items())]
-    evidence = [_names("absent", absent), f"scanner findings: {sum(found.values())}"]
+    evidence = [_names("absent", absent),
+                f"codes hidden in the extract's free text: {sum(hidden.values())}"
+                + "".join(f", {kind} {n}" for kind, n in sorted(hidden.items())),
+                f"scanner findings: {sum(found.values())}"]
     return _result(2, "identification codes deleted", failures, evidence)
+
+
+def _findings(v: Verifier, prefix: str) -> dict[str, int]:
+    return {k.removeprefix(prefix): n for k, n in v.tallies.items() if k.startswith(prefix) and n}
 
 
 def _linking_codes(v: Verifier) -> MeasureResult:

@@ -26,6 +26,8 @@ def build_report(result: VerificationResult, entry: RegisterEntry) -> dict[str, 
         "suppressed_rows_pct": round(result.suppressed_rows_pct, 4),
         "risk_highest": round(result.risk_highest, 6),
         "risk_average": round(result.risk_average, 6),
+        "codes_in_extract": dict(sorted(result.codes_in_extract.items())),
+        "codes_in_output": dict(sorted(result.codes_in_output.items())),
         "records_by_class_size": _buckets(result.class_sizes),
         "columns": [asdict(c) | {"operators": list(c.operators)} for c in result.columns],
     }

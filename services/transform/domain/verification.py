@@ -21,7 +21,7 @@ from .operators.random_token import TOKEN_PATTERN
 from .operators.suppress_rare import SUPPRESSED
 from .policy import Policy
 from .scanner import scan
-from .schema import ItemRole, RegisterEntry
+from .schema import ItemRole, ItemType, RegisterEntry
 
 _GENERALIZED_ADDRESS = r"^(\d{2}|\d{6}|[^0-9]*[都道府県市区町村])$"
 
@@ -57,6 +57,15 @@ class Verifier:
         for finding in scan(table):
             self.tallies[f"finding:{finding.kind.value}"] += 1
         self._tally_classes(table)
+
+    def note_extract(self, table: pa.Table | pa.RecordBatch) -> None:
+        """Count the identification codes hidden in the extract's free text (the columns that are
+        neither codes nor identifiers), so the report can show they were found and did not survive."""
+        free_text = [i.name for i in self.entry.items if i.type is ItemType.TEXT
+                     and i.role in (ItemRole.OTHER, ItemRole.SENSITIVE) and i.name in table.schema.names]
+        if free_text:
+            for finding in scan(table.select(free_text)):
+                self.tallies[f"extract_finding:{finding.kind.value}"] += 1
 
     def merge(self, other: Verifier) -> None:
         """Add another partition's verifier (same policy and entry)."""

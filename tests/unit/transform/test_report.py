@@ -86,3 +86,15 @@ def test_generator_is_deterministic_and_its_my_numbers_valid():
     assert not scan(first.select(["備考"]))
     assert all(f.kind.value == "my_number" for f in scan(first.select(["個人番号"])))
     assert len(scan(first.select(["個人番号"]))) == len(numbers)
+
+
+def test_codes_hidden_in_free_text_are_counted_in_the_extract_and_reported_gone_when_deleted(canonical, op_context):
+    policy = derive_policy(ENTRY, {k: v for k, v in REQUESTED.items() if k != "備考"})
+    bound = bind_summaries(policy, merge_summaries([partial_summaries(canonical, policy, op_context)]))
+    verifier = Verifier(bound, ENTRY, {"宛名番号": value_hashes(canonical.column("宛名番号"))})
+    verifier.note_extract(canonical)
+    verifier.update(apply_policy(canonical, bound, op_context))
+    report = build_report(verifier.finish(), ENTRY)
+    assert sum(report["codes_in_extract"].values()) == 6 and report["codes_in_output"] == {}
+    assert report["measures"][1]["status"] == "pass"
+    assert "codes hidden in the extract's free text: 6" in " ".join(report["measures"][1]["evidence"])
