@@ -151,10 +151,6 @@ class PlatformClient:
         return self.review().GetContract(review_pb2.GetContractRequest(contract_id=contract_id), metadata=self._md,
                                          timeout=30)
 
-    def contract(self, contract_id: str) -> review_pb2.Contract:
-        return self.review().GetContract(review_pb2.GetContractRequest(contract_id=contract_id), metadata=self._md,
-                                         timeout=30)
-
     def published_files(self, file_kind: str = "", item_name: str = "", municipality_code: str = "",
                         limit: int = 0) -> list[review_pb2.PublishedFile]:
         request = review_pb2.ListPublishedFilesRequest(file_kind=file_kind, item_name=item_name,
@@ -317,16 +313,30 @@ def _digest(path: Path, gzip: bool) -> tuple[str, int]:
 
 def contract_request(client_request_id: str, business_id: str, purpose: str,
                      targets: list[tuple[str, str, list[str]]], start: datetime, end: datetime,
-                     max_downloads: int, degrees: dict[str, str] | None = None) -> review_pb2.ConcludeContractRequest:
+                     max_downloads: int, degrees: dict[str, str] | None = None,
+                     anonymity: common_pb2.AnonymityTarget | None = None) -> review_pb2.ConcludeContractRequest:
     """``degrees`` (item → degree of processing) applies to every target's items it names."""
     request = review_pb2.ConcludeContractRequest(
         client_request_id=client_request_id, business_id=business_id, purpose=purpose, max_downloads=max_downloads,
+        anonymity=anonymity,
         targets=[review_pb2.ContractTarget(municipality_code=m, file_id=f, items=i,
                                            degrees={k: v for k, v in (degrees or {}).items() if k in i})
                  for m, f, i in targets])
     request.period_start.FromDatetime(start.astimezone(timezone.utc))
     request.period_end.FromDatetime(end.astimezone(timezone.utc))
     return request
+
+
+def anonymity_target(k: int = 0, suppression_limit_pct: float = 0.0,
+                     distinct_l: list[str] | tuple[str, ...] = ()) -> common_pb2.AnonymityTarget:
+    """Measure 5 from command-line words: ``distinct_l`` as ``ITEM:L``."""
+    target = common_pb2.AnonymityTarget(k=k, suppression_limit_pct=suppression_limit_pct)
+    for text in distinct_l:
+        item, _, l = text.rpartition(":")
+        if not item or not l.isdigit():
+            raise ValueError(f"--distinct-l {text}: write ITEM:L")
+        target.distinct_l.add(item=item, l=int(l))
+    return target
 
 
 def actor_token(issuer, actor: str) -> str:

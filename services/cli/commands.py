@@ -8,7 +8,7 @@ from pathlib import Path
 from google.protobuf import json_format
 
 from services.cli import delivery, municipality, proposals, sample
-from services.cli.clients import PlatformClient, contract_request, default_addresses
+from services.cli.clients import PlatformClient, anonymity_target, contract_request, default_addresses
 from services.common.errors import DomainError
 from services.common.identity import Actor, TokenIssuer, generate_key_pair
 from services.common.pb.sakusei.v1 import common_pb2, intake_pb2
@@ -212,8 +212,10 @@ def add_reviewer_group(groups) -> None:
     decide.add_argument("--work-minutes", type=int, default=0, help="estimated processing work, for the fee")
     decide.add_argument("--outsourcing-yen", type=int, default=0)
     decide.add_argument("--remarks", default="")
+    _add_anonymity_arguments(decide)
     decide.set_defaults(run=lambda a, t: print(proposals.summary(_client(t).decide_proposal(proposals.decide_request(
-        a.proposal_id, a.criterion, a.work_minutes, a.outsourcing_yen, a.remarks)))) or 0)
+        a.proposal_id, a.criterion, a.work_minutes, a.outsourcing_yen, a.remarks,
+        anonymity_target(a.k, a.suppression_limit_pct, a.distinct_l))))) or 0)
     notice = group.add_parser("notice", help="save the notice of a proposal as HTML")
     notice.add_argument("proposal_id")
     notice.add_argument("--out", type=Path, required=True)
@@ -232,11 +234,21 @@ def add_operator_group(groups) -> None:
     conclude.add_argument("--start", type=datetime.fromisoformat, required=True)
     conclude.add_argument("--end", type=datetime.fromisoformat, required=True)
     conclude.add_argument("--max-downloads", type=int, default=3)
+    _add_anonymity_arguments(conclude)
     conclude.set_defaults(run=_conclude)
     job = group.add_parser("job", help="the creation job of a contract's dataset")
     job.add_argument("contract_id")
     job.set_defaults(run=lambda a, t: _show(_client(t).job(a.contract_id)) or 0)
     delivery.add_operator_commands(group)
+
+
+def _add_anonymity_arguments(parser) -> None:
+    """Art. 11 measure 5 for the contract's files: never shown to the business."""
+    parser.add_argument("--k", type=int, default=0, help="every file released k-anonymous (0: not enforced)")
+    parser.add_argument("--suppression-limit-pct", type=float, default=0.0,
+                        help="records that may be suppressed to reach k, in percent of a file")
+    parser.add_argument("--distinct-l", action="append", default=[], metavar="ITEM:L",
+                        help="distinct l-diversity of a sensitive item in every class (repeat)")
 
 
 def _conclude(args, token: str) -> int:
@@ -246,8 +258,9 @@ def _conclude(args, token: str) -> int:
         targets.append((code, file_id, items.split(",")))
     start = args.start if args.start.tzinfo else args.start.replace(tzinfo=timezone.utc)
     end = args.end if args.end.tzinfo else args.end.replace(tzinfo=timezone.utc)
-    _show(_client(token).conclude_contract(contract_request(args.client_request_id, args.business, args.purpose,
-                                                            targets, start, end, args.max_downloads)))
+    _show(_client(token).conclude_contract(contract_request(
+        args.client_request_id, args.business, args.purpose, targets, start, end, args.max_downloads,
+        anonymity=anonymity_target(args.k, args.suppression_limit_pct, args.distinct_l))))
     return 0
 
 

@@ -67,10 +67,10 @@ def answer_request(proposal_id: str, answer: str, form_path: Path | None) -> rev
 
 
 def decide_request(proposal_id: str, criteria: list[str], work_minutes: int, outsourcing_yen: int,
-                   remarks: str) -> review_pb2.DecideProposalRequest:
-    """`criteria` as `4=met:理由` or `6=not-met:理由`."""
+                   remarks: str, anonymity=None) -> review_pb2.DecideProposalRequest:
+    """`criteria` as `4=met:理由` or `6=not-met:理由`; `anonymity` is the measure 5 target of the contract."""
     request = review_pb2.DecideProposalRequest(proposal_id=proposal_id, estimated_work_minutes=work_minutes,
-                                               outsourcing_yen=outsourcing_yen, remarks=remarks)
+                                               outsourcing_yen=outsourcing_yen, remarks=remarks, anonymity=anonymity)
     for text in criteria:
         item, _, rest = text.partition("=")
         verdict, _, reason = rest.partition(":")

@@ -14,7 +14,7 @@ from typing import Callable
 from services.cli import sample
 from services.cli.clients import PlatformClient, contract_request
 from services.common.bus.base import wait_until
-from services.common.pb.sakusei.v1 import review_pb2
+from services.common.pb.sakusei.v1 import common_pb2, review_pb2
 from services.delivery.domain import package
 
 MUNICIPALITIES = ("131016", "011002", "271004")  # 千代田区, 札幌市, 大阪市
@@ -38,10 +38,12 @@ class ScenarioResult:
 def run(client_for: Callable[[str], PlatformClient], workdir: Path, rows_per_file: int = 400,
         municipalities: tuple[str, ...] = MUNICIPALITIES, business: str = "acme-research",
         say: Callable[[str], None] = print, timeout_s: float = 120, tag: str = "demo",
-        via_proposal: bool = False, plant: int = 0) -> ScenarioResult:
+        via_proposal: bool = False, plant: int = 0,
+        anonymity: common_pb2.AnonymityTarget | None = None) -> ScenarioResult:
     """With ``via_proposal`` the contract comes from the whole review path (window, proposal,
     screening, approval, application, fee); otherwise an operator records it directly. ``plant``
-    rows of each extract hide a My Number or a phone number in their remarks."""
+    rows of each extract hide a My Number or a phone number in their remarks; ``anonymity`` is the
+    contract's measure 5 target."""
     result = ScenarioResult()
     files = {}
     for code in municipalities:
@@ -50,13 +52,13 @@ def run(client_for: Callable[[str], PlatformClient], workdir: Path, rows_per_fil
         files[code] = entry.file_id
         say(f"municipality {code} registered file {entry.file_id} ({len(entry.items)} items)")
     if via_proposal:
-        contract = approve_proposal_path(client_for, files, business, say, timeout_s, tag)
+        contract = approve_proposal_path(client_for, files, business, say, timeout_s, tag, anonymity)
     else:
         now = datetime.now(timezone.utc)
         contract = client_for("operator").conclude_contract(contract_request(
             f"{tag}-contract", business, "保険料と年齢層の地域比較研究",
             [(code, files[code], list(sample.REQUESTED)) for code in municipalities], now - timedelta(minutes=1),
-            now + timedelta(days=365), max_downloads=3, degrees=sample.REQUESTED))
+            now + timedelta(days=365), max_downloads=3, degrees=sample.REQUESTED, anonymity=anonymity))
         say(f"operator concluded contract {contract.contract_id} with {business}")
     result.contract_id = contract.contract_id
     for index, code in enumerate(municipalities):
@@ -158,7 +160,7 @@ def open_window(operator: PlatformClient, tag: str) -> review_pb2.ScheduleWindow
 
 def approve_proposal_path(client_for: Callable[[str], PlatformClient], files: dict[str, str], business: str,
                           say: Callable[[str], None] = print, timeout_s: float = 60,
-                          tag: str = "demo") -> review_pb2.Contract:
+                          tag: str = "demo", anonymity: common_pb2.AnonymityTarget | None = None) -> review_pb2.Contract:
     """From a recruitment window to a concluded contract: the business proposes the municipalities'
     files, a reviewer approves, the business applies and an operator records the fee."""
     operator, reviewer, buyer = client_for("operator"), client_for("reviewer"), client_for(f"business:{business}")
@@ -172,7 +174,7 @@ def approve_proposal_path(client_for: Callable[[str], PlatformClient], files: di
     reasons = [review_pb2.CriterionDecision(item=4, met=True, reason="地域保健事業の改善に資する"),
                review_pb2.CriterionDecision(item=6, met=True, reason="利用目的・方法・安全管理措置は適切")]
     decision = review_pb2.DecideProposalRequest(proposal_id=proposal.proposal_id, estimated_work_minutes=120,
-                                                decisions=reasons)
+                                                decisions=reasons, anonymity=anonymity)
     decided = reviewer.decide_proposal(decision)
     if decided.state != review_pb2.PROPOSAL_STATE_APPROVED:
         raise RuntimeError("the sample proposal was not approved")

@@ -23,7 +23,7 @@ def on_contract_concluded(ctx: IntakeContext, envelope: events_pb2.EventEnvelope
                 conn, request_id=request_id, contract_id=contract.contract_id,
                 municipality_code=target.municipality_code, file_id=target.file_id,
                 business_id=contract.business_id, purpose=contract.purpose, items=list(target.items),
-                degrees=dict(target.degrees),
+                degrees=dict(target.degrees), anonymity=contract.anonymity.SerializeToString(),
                 management_measures=contract.conditions.safety_measures, issued_at=issued_at,
                 deadline=domain.deadline_for(issued_at, ctx.settings.request_days))
             if created:

@@ -161,4 +161,5 @@ class Pushes:
             encoding=session.header.encoding, format=common_pb2.EXTRACT_FORMAT_CSV,
             contract_progress=[events_pb2.RequestProgress(request_id=r, extract_id=e) for r, e in progress],
             requested_items=json.loads(row.items), requested_degrees=json.loads(row.degrees),
-            file_name=registered.entry.file_name)
+            file_name=registered.entry.file_name,
+            anonymity=common_pb2.AnonymityTarget.FromString(row.anonymity or b""))

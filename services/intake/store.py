@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import (BigInteger, Column, Connection, DateTime, Engine, Integer, MetaData, String, Table, Text,
+from sqlalchemy import (BigInteger, Column, Connection, DateTime, Engine, Integer, LargeBinary, MetaData, String, Table, Text,
                         UniqueConstraint, delete, insert, inspect, select, text, update)
 from sqlalchemy.schema import CreateColumn
 
@@ -38,6 +38,7 @@ requests = Table(
     Column("purpose", Text, nullable=False),
     Column("items", Text, nullable=False),
     Column("degrees", Text, nullable=False, server_default="{}"),
+    Column("anonymity", LargeBinary, nullable=False, server_default=""),  # serialized AnonymityTarget
     Column("state", String(16), nullable=False),
     Column("issued_at", DateTime(timezone=True), nullable=False),
     Column("extract_id", String(36)),

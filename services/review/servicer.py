@@ -44,6 +44,21 @@ def _terms(request: review_pb2.ConcludeContractRequest) -> contracts.ContractTer
                                    request.period_end.ToDatetime(timezone.utc), request.max_downloads)
 
 
+def _anonymity(target, items: set[str], field: str = "anonymity") -> None:
+    contracts.validate_anonymity(contracts.AnonymityTarget(
+        target.k, target.suppression_limit_pct, tuple((d.item, d.l) for d in target.distinct_l)), items, field)
+
+
+def _shown_to(actor: Actor, message):
+    """What a caller may see: a business is never shown the processing method (measure 5 target)."""
+    if actor.role is not Role.BUSINESS or not message.HasField("anonymity"):
+        return message
+    shown = type(message)()
+    shown.CopyFrom(message)
+    shown.ClearField("anonymity")
+    return shown
+
+
 def _required(value: str, field: str) -> None:
     if not value:
         raise InvalidArgument(field, "must be set")
@@ -69,6 +84,7 @@ class ReviewServicer(review_pb2_grpc.ReviewServiceServicer):
     def ConcludeContract(self, request, context, actor: Actor):
         _client_request_id(request.client_request_id)
         contracts.validate_terms(_terms(request))
+        _anonymity(request.anonymity, {item for t in request.targets for item in t.items})
         with self.engine.begin() as conn:
             existing = store.find_by_client_request(conn, request.client_request_id)
             if existing is not None:
@@ -76,7 +92,7 @@ class ReviewServicer(review_pb2_grpc.ReviewServiceServicer):
             contract = review_pb2.Contract(
                 contract_id=str(uuid.uuid4()), business_id=request.business_id, purpose=request.purpose,
                 targets=request.targets, period_start=request.period_start, period_end=request.period_end,
-                max_downloads=request.max_downloads)
+                max_downloads=request.max_downloads, anonymity=request.anonymity)
             self._conclude(conn, actor, contract, request.client_request_id)
         return contract
 
@@ -97,7 +113,7 @@ class ReviewServicer(review_pb2_grpc.ReviewServiceServicer):
         contract = review_pb2.Contract.FromString(raw)
         if actor.role is Role.BUSINESS and contract.business_id != actor.id:
             raise PermissionDenied("this contract belongs to another business")
-        return contract
+        return _shown_to(actor, contract)
 
     # ---- the portal --------------------------------------------------------------------------
 
@@ -212,7 +228,7 @@ class ReviewServicer(review_pb2_grpc.ReviewServiceServicer):
     @rpc(Role.BUSINESS, *_STAFF)
     def GetProposal(self, request, context, actor: Actor):
         with self.engine.connect() as conn:
-            return self._load(conn, request.proposal_id, actor)[0]
+            return _shown_to(actor, self._load(conn, request.proposal_id, actor)[0])
 
     @rpc(Role.BUSINESS, *_STAFF)
     def ListProposals(self, request, context, actor: Actor):
@@ -220,7 +236,8 @@ class ReviewServicer(review_pb2_grpc.ReviewServiceServicer):
         business = actor.id if actor.role is Role.BUSINESS else None
         with self.engine.connect() as conn:
             rows = store.list_proposals(conn, business, state, _MAX_LIST)
-        return review_pb2.ListProposalsResponse(proposals=[review_pb2.Proposal.FromString(r) for r in rows])
+        return review_pb2.ListProposalsResponse(
+            proposals=[_shown_to(actor, review_pb2.Proposal.FromString(r)) for r in rows])
 
     @rpc(Role.REVIEWER)
     def RequestCorrection(self, request, context, actor: Actor):
@@ -285,6 +302,7 @@ class ReviewServicer(review_pb2_grpc.ReviewServiceServicer):
         with self.engine.connect() as conn:
             proposal, _ = self._load(conn, request.proposal_id, actor)
         proposals.require_state(convert.state_name(proposal.state), (UNDER_REVIEW,), "decide")
+        _anonymity(request.anonymity, {i.item for i in proposal.form.items})
         results = screening.decide(convert.criteria(proposal.criteria), convert.decisions(request.decisions),
                                    str(actor))
         now = self.clock()
@@ -326,6 +344,7 @@ class ReviewServicer(review_pb2_grpc.ReviewServiceServicer):
             if notice.kind == review_pb2.NOTICE_KIND_APPROVAL:
                 proposal.state = convert.state_value(APPROVED)
                 proposal.fee.CopyFrom(convert.fee_to_proto(fee))
+                proposal.anonymity.CopyFrom(request.anonymity)
             else:
                 proposal.state = convert.state_value(REJECTED)
             store.insert_notice(conn, notice.notice_id, proposal.proposal_id, notice.SerializeToString())
@@ -356,7 +375,7 @@ class ReviewServicer(review_pb2_grpc.ReviewServiceServicer):
             proposals.validate_uploads([convert.upload(request.application)], False, "application")
             stored = self.documents.put_attachments(proposal.proposal_id, [request.application])
         try:
-            return self._apply(actor, proposal.proposal_id, stored)
+            return _shown_to(actor, self._apply(actor, proposal.proposal_id, stored))
         except BaseException:
             self.documents.remove(stored)
             raise
@@ -454,4 +473,4 @@ def _contract_from(proposal: review_pb2.Proposal) -> review_pb2.Contract:
         contract_id=str(uuid.uuid4()), business_id=proposal.business_id, purpose=form.use.purpose, targets=targets,
         period_start=form.use.period_start, period_end=form.use.period_end,
         max_downloads=contracts.DEFAULT_MAX_DOWNLOADS, proposal_id=proposal.proposal_id, conditions=conditions,
-        fee_yen=proposal.fee.total_yen, reused_dataset_id=form.dataset_id)
+        fee_yen=proposal.fee.total_yen, reused_dataset_id=form.dataset_id, anonymity=proposal.anonymity)

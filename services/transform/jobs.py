@@ -27,6 +27,7 @@ from services.common.outbox import Outbox
 from services.common.pb.sakusei.v1 import common_pb2, events_pb2
 from services.transform import pipeline, store
 from services.transform.cluster import DaskCluster
+from services.transform.domain.measure_five import AnonymityTarget
 from services.transform.domain.report import build_report, render_html
 from services.transform.domain.schema import ItemRole, ItemType, RecordItem, RegisterEntry
 
@@ -54,8 +55,10 @@ def _source(ctx: TransformContext, event: events_pb2.ExtractReceived) -> pipelin
     entry = RegisterEntry(event.municipality_code, event.file_name or event.file_id, items)
     url, options = ctx.artifacts.dask_location(event.artifact.bucket, event.artifact.key)
     requested = {item: event.requested_degrees.get(item, "as_is") for item in event.requested_items}
+    target = AnonymityTarget(event.anonymity.k, event.anonymity.suppression_limit_pct / 100,
+                             tuple((d.item, d.l) for d in event.anonymity.distinct_l))
     return pipeline.Source(event.extract_id, event.municipality_code, event.file_id, url, options, event.encoding,
-                           event.row_count, entry, requested)
+                           event.row_count, entry, requested, target)
 
 
 def run_job(ctx: TransformContext, contract_id: str, extract_ids: list[str]) -> None:
@@ -92,7 +95,7 @@ def _store_report(ctx: TransformContext, dataset_id: str, result: pipeline.Datas
                   tmp: Path) -> events_pb2.ProcessingSummary:
     """Stores the processing report (for people and machines) and, apart from it, the
     processing-method information; the job's secret key is in neither and is gone with the job."""
-    reports = [build_report(s.verification, s.source.entry) for s in result.sources]
+    reports = [build_report(s.verification, s.source.entry, s.release) for s in result.sources]
     refs = {}
     for suffix, text in ((".json", json.dumps({"dataset_id": dataset_id, "sources": reports}, ensure_ascii=False,
                                               indent=2)),
@@ -112,7 +115,10 @@ def _method_information(dataset_id: str, result: pipeline.DatasetResult) -> dict
     return {"dataset_id": dataset_id, "reference_date": dt.date.today().isoformat(),
             "sources": [{"extract_id": s.source.extract_id,
                          "rules": [{"column": r.column, "operator": r.operator, "params": asdict(r.params)}
-                                   for r in s.policy.rules]} for s in result.sources]}
+                                   for r in s.policy.rules],
+                         "measure_5": {"target": asdict(s.source.anonymity),
+                                       "transformation": s.release.get("transformation", {})}}
+                        for s in result.sources]}
 
 
 def _verified(source: pipeline.SourceResult) -> events_pb2.SourceVerification:

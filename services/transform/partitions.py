@@ -10,8 +10,12 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from services.transform.domain.anonymity import RecodingPlan, count_partition, encode_partition, recode_partition
+from services.transform.domain.anonymity.released import MISSING
 from services.transform.domain.formats.normalize import normalize_batch
+from services.transform.domain.measure_five import MeasureFive
 from services.transform.domain.operators import OperatorContext
 from services.transform.domain.policy import Policy, apply_policy, partial_summaries
 from services.transform.domain.schema import ItemRole, RegisterEntry, RowProblem
@@ -56,11 +60,67 @@ def survey(frame: pd.DataFrame, entry: RegisterEntry, policy: Policy, context: O
                   partial_summaries(typed.batch, policy, context), linking)
 
 
+@dataclass(frozen=True)
+class Applied:
+    """A partition with measures 1–4 applied, held on a worker while measure 5 is searched for."""
+
+    table: pa.Table
+    extract: Verifier  # what was seen in the extract itself (hidden codes)
+    problems: tuple[RowProblem, ...]
+    problem_count: int
+
+
+def apply(frame: pd.DataFrame, entry: RegisterEntry, policy: Policy, context: OperatorContext) -> Applied:
+    typed = _typed(frame, entry)
+    extract = Verifier(policy, entry)
+    extract.note_extract(typed.batch)
+    return Applied(apply_policy(typed.batch, policy, context), extract, typed.problems, typed.problem_count)
+
+
 def process(frame: pd.DataFrame, entry: RegisterEntry, policy: Policy, context: OperatorContext,
             linking_hashes: dict[str, np.ndarray]) -> Processed:
-    typed = _typed(frame, entry)
-    table = apply_policy(typed.batch, policy, context)
-    verifier = Verifier(policy, entry, linking_hashes)
-    verifier.note_extract(typed.batch)
-    verifier.update(table)
-    return Processed(table, replace(verifier, input_hashes={}), typed.problems, typed.problem_count)
+    """Measures 1–4 applied and verified in one go, when the contract sets no k target."""
+    return verify(apply(frame, entry, policy, context), linking_hashes)
+
+
+def verify(applied: Applied, linking_hashes: dict[str, np.ndarray], k_target: int | None = None) -> Processed:
+    verifier = Verifier(applied.extract.policy, applied.extract.entry, linking_hashes, k_target=k_target)
+    verifier.merge(applied.extract)
+    verifier.update(applied.table)
+    return Processed(applied.table, replace(verifier, input_hashes={}), applied.problems, applied.problem_count)
+
+
+def released_values(applied: Applied, columns: list[str]) -> dict[str, set[str]]:
+    """Measure 5, step 1: the distinct released values of each quasi-identifier."""
+    return {c: set(_as_text(applied.table.column(c)).unique().to_pylist()) for c in columns}
+
+
+def merge_values(parts: list[dict[str, set[str]]]) -> dict[str, set[str]]:
+    return {c: set().union(*(p[c] for p in parts)) for c in parts[0]}
+
+
+def count_classes(applied: Applied, target: MeasureFive) -> pd.DataFrame:
+    """Measure 5, step 2: counts per combination of leaf codes (and sensitive values)."""
+    return count_partition(_encoded(applied, target), target.hierarchies, list(target.quasi_identifiers),
+                           list(target.sensitive))
+
+
+def release(applied: Applied, target: MeasureFive, plan: RecodingPlan, linking_hashes: dict[str, np.ndarray]) -> Processed:
+    """Measure 5, step 3: the chosen generalization and suppression, then the independent check."""
+    recoded = recode_partition(_encoded(applied, target), plan).table
+    for column in target.quasi_identifiers:
+        text = recoded.column(column).cast(pa.string())
+        released = pc.if_else(pc.equal(text, MISSING), pa.scalar(None, pa.string()), text)
+        recoded = recoded.set_column(recoded.schema.get_field_index(column), column, released)
+    return verify(replace(applied, table=recoded), linking_hashes, target.k)
+
+
+def _encoded(applied: Applied, target: MeasureFive) -> pa.Table:
+    table = applied.table
+    for column in target.quasi_identifiers:
+        table = table.set_column(table.schema.get_field_index(column), column, _as_text(table.column(column)))
+    return encode_partition(table, [target.hierarchies[q] for q in target.quasi_identifiers])
+
+
+def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    return pc.fill_null(column.cast(pa.string()), MISSING)

@@ -14,6 +14,8 @@ import dataclasses
 import datetime as dt
 import os
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +29,12 @@ from distributed import Client
 
 from services.common.errors import FailedPrecondition, InvalidArgument
 from services.transform import partitions
+from services.transform.domain import measure_five
+from services.transform.domain.anonymity import (AnonymityError, RecodingPlan, counts_table, find_optimal,
+                                                 merge_counts)
+from services.transform.domain.anonymity import build_report as build_release_report
 from services.transform.domain.errors import TransformError
+from services.transform.domain.measure_five import AnonymityTarget
 from services.transform.domain.measures import VerificationResult
 from services.transform.domain.operators import OperatorContext, registry
 from services.transform.domain.policy import Policy, bind_summaries, derive_policy, merge_summaries
@@ -35,6 +42,7 @@ from services.transform.domain.schema import ItemRole, RegisterEntry, RowProblem
 from services.transform.domain.verification import Verifier
 
 BLOCK_SIZE = "64MB"
+FAN_IN = 8
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,7 @@ class Source:
     row_count: int
     entry: RegisterEntry          # the register entry (narrowed to the extract's items when opened)
     requested: dict[str, str]     # item → contracted degree
+    anonymity: AnonymityTarget = AnonymityTarget()
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,7 @@ class SourceResult:
     source: Source
     policy: Policy                # bound: processing-method information, never delivered
     verification: VerificationResult
+    release: dict = field(default_factory=dict)  # measure 5: the chosen generalization, its loss
 
 
 @dataclass
@@ -127,10 +137,17 @@ def _process_source(client: Client, source: Source, frame: dd.DataFrame, context
         hashes = {name: np.sort(np.concatenate([s.linking_hashes[name] for s in surveys]))
                   for name in source.entry.names(ItemRole.LINKING_CODE)}
     shared = client.scatter(hashes, broadcast=True) if hashes else {}
-    verifier, found = Verifier(policy, source.entry, hashes), []
+    target = source.anonymity
+    verifier = Verifier(policy, source.entry, hashes, k_target=target.k if target.enforced else None)
+    found, release = [], {}
+    if target.enforced:
+        outputs, release = _measure_five(client, source, policy, parts, contexts, shared)
+    else:
+        outputs = (client.compute(delayed(partitions.process)(part, source.entry, policy, context, shared))
+                   for part, context in zip(parts, contexts))
     pending: deque = deque()
-    for part, context in zip(parts, contexts):
-        pending.append(client.compute(delayed(partitions.process)(part, source.entry, policy, context, shared)))
+    for output in outputs:
+        pending.append(output)
         if len(pending) >= window:
             writer = _write(pending.popleft(), source, out, writer, verifier, found)
     while pending:
@@ -138,16 +155,55 @@ def _process_source(client: Client, source: Source, frame: dd.DataFrame, context
     _raise_problems(source, found)
     verification = verifier.finish()
     _check(source, verification)
-    return writer, SourceResult(source, policy, verification)
+    return writer, SourceResult(source, policy, verification, release)
 
 
-def _gather(client: Client, tasks: list, source: Source) -> list:
+def _measure_five(client: Client, source: Source, policy: Policy, parts: list, contexts: list[OperatorContext],
+                  shared) -> tuple[Iterator, dict]:
+    """Applies measures 1–4 and keeps the partitions on the workers; gathers the released values
+    and then the class counts (tree reductions: only summaries reach this process); searches the
+    optimal generalization; returns the partitions' releases, to be written in order."""
+    applied = [client.compute(delayed(partitions.apply)(p, source.entry, policy, c)) for p, c in zip(parts, contexts)]
+    names = list(measure_five.quasi_identifiers(source.entry, policy))
     try:
-        return client.gather(client.compute(tasks))
+        with _reading(source):
+            values = _tree_reduce(client, client.map(partitions.released_values, applied, columns=names, pure=False),
+                                  partitions.merge_values)
+            five = measure_five.plan(source.anonymity, source.entry, policy, values)
+            [shared_five] = client.scatter([five], broadcast=True)
+            counts = _tree_reduce(client, client.map(partitions.count_classes, applied, target=shared_five,
+                                                     pure=False), merge_counts)
+        table = counts_table(counts, dict(five.hierarchies), names)
+        result = find_optimal(table, dict(five.hierarchies), list(five.models), five.suppression_limit)
+    except AnonymityError as error:
+        raise FailedPrecondition(f"extract {source.extract_id}: Art. 11 measure 5: {error}") from None
+    [plan] = client.scatter([RecodingPlan.from_evaluation(result.best, dict(five.hierarchies))], broadcast=True)
+    report = build_release_report(result, dict(five.hierarchies), list(five.models), five.suppression_limit)
+    release = {key: report[key] for key in ("suppressed", "granularity", "classes", "transformation")}
+    return (client.submit(partitions.release, a, shared_five, plan, shared, pure=False) for a in applied), release
+
+
+def _tree_reduce(client: Client, futures: list, merge) -> object:
+    """Merges partition summaries FAN_IN at a time on the workers; only the total comes back."""
+    while len(futures) > 1:
+        futures = [client.submit(merge, futures[i:i + FAN_IN], pure=False) for i in range(0, len(futures), FAN_IN)]
+    return futures[0].result()
+
+
+@contextmanager
+def _reading(source: Source):
+    """Reading errors raised on a worker become the extract's error, without the parser's message."""
+    try:
+        yield
     except UnicodeDecodeError:
         raise InvalidArgument(f"extract {source.extract_id}", "bytes not valid in the declared encoding") from None
     except pd.errors.ParserError:
         raise InvalidArgument(f"extract {source.extract_id}", "not a readable CSV file") from None
+
+
+def _gather(client: Client, tasks: list, source: Source) -> list:
+    with _reading(source):
+        return client.gather(client.compute(tasks))
 
 
 def _write(future, source: Source, out: Path, writer: pq.ParquetWriter | None, verifier: Verifier,
@@ -167,12 +223,8 @@ def _write(future, source: Source, out: Path, writer: pq.ParquetWriter | None, v
 
 
 def _gather_one(future, source: Source):
-    try:
+    with _reading(source):
         return future.result()
-    except UnicodeDecodeError:
-        raise InvalidArgument(f"extract {source.extract_id}", "bytes not valid in the declared encoding") from None
-    except pd.errors.ParserError:
-        raise InvalidArgument(f"extract {source.extract_id}", "not a readable CSV file") from None
 
 
 def _raise_problems(source: Source, per_partition: list[tuple[tuple[RowProblem, ...], int, int]]) -> None:

@@ -10,7 +10,7 @@ import grpc
 import pytest
 
 from services.cli import sample, scenario
-from services.cli.clients import PlatformClient, actor_token
+from services.cli.clients import PlatformClient, actor_token, anonymity_target
 from services.cli.demo import start_embedded
 from services.common.artifacts import DOCUMENTS
 from services.common.bus.base import wait_until
@@ -66,9 +66,10 @@ def _status(call) -> tuple[grpc.StatusCode, str]:
     return caught.value.code(), caught.value.details()
 
 
-def _decide(proposal_id: str, minutes: int = 90, outsourcing: int = 0, item_4: bool = True):
+def _decide(proposal_id: str, minutes: int = 90, outsourcing: int = 0, item_4: bool = True, anonymity=None):
     return review_pb2.DecideProposalRequest(
-        proposal_id=proposal_id, estimated_work_minutes=minutes, outsourcing_yen=outsourcing, decisions=[
+        proposal_id=proposal_id, estimated_work_minutes=minutes, outsourcing_yen=outsourcing, anonymity=anonymity,
+        decisions=[
             review_pb2.CriterionDecision(item=4, met=item_4, reason="新産業の創出に資する" if item_4 else "事業の公益性が示されていない"),
             review_pb2.CriterionDecision(item=6, met=True, reason="利用目的・方法・漏えい防止措置は適切")])
 
@@ -154,8 +155,15 @@ def test_a_proposal_across_three_municipalities_ends_in_a_contract_and_data_requ
         proposal_id=proposal.proposal_id, answer="分析と論文化に1年を要するためです"))
     assert answered.state == review_pb2.PROPOSAL_STATE_UNDER_REVIEW and answered.corrections[0].answer
 
-    decided = reviewer.decide_proposal(_decide(proposal.proposal_id, minutes=90, outsourcing=10_000))
-    assert decided.state == review_pb2.PROPOSAL_STATE_APPROVED
+    assert _status(lambda: reviewer.decide_proposal(_decide(proposal.proposal_id, anonymity=anonymity_target(k=1)))) \
+        == (grpc.StatusCode.INVALID_ARGUMENT, "anonymity.k: must be 0 (not enforced) or from 2 to 1000")
+    assert _status(lambda: reviewer.decide_proposal(_decide(
+        proposal.proposal_id, anonymity=anonymity_target(5, distinct_l=["病名:2"]))))[1] == \
+        "anonymity.distinct_l[0].item: must be one of the contract's items"
+    decided = reviewer.decide_proposal(_decide(proposal.proposal_id, minutes=90, outsourcing=10_000,
+                                               anonymity=anonymity_target(5, 2.0)))
+    assert decided.state == review_pb2.PROPOSAL_STATE_APPROVED and decided.anonymity.k == 5
+    assert not buyer.proposal(proposal.proposal_id).HasField("anonymity")
     assert decided.fee.total_yen == 21_000 + 2 * 3_950 + 10_000 and decided.fee.work_hours == 2
     notice = buyer.notice(proposal.proposal_id)
     html = notice.html.decode()
@@ -166,12 +174,14 @@ def test_a_proposal_across_three_municipalities_ends_in_a_contract_and_data_requ
         grpc.StatusCode.INVALID_ARGUMENT
     applied = buyer.apply_for_contract(proposal.proposal_id)
     assert applied.state == review_pb2.PROPOSAL_STATE_APPROVED and not applied.contract_id
+    assert not applied.HasField("anonymity")
     concluded = operator.record_fee_payment(proposal.proposal_id, decided.fee.total_yen)
     assert concluded.state == review_pb2.PROPOSAL_STATE_CONTRACTED
     assert operator.record_fee_payment(proposal.proposal_id, decided.fee.total_yen).contract_id == concluded.contract_id
 
     contract = buyer.contract(concluded.contract_id)
     assert contract.proposal_id == proposal.proposal_id and contract.fee_yen == decided.fee.total_yen
+    assert not contract.HasField("anonymity") and operator.contract(concluded.contract_id).anonymity.k == 5
     assert {t.municipality_code for t in contract.targets} == set(CODES)
     assert dict(contract.targets[0].degrees) == scenario.SAMPLE_DEGREES
     terms = contract.conditions
@@ -182,8 +192,9 @@ def test_a_proposal_across_three_municipalities_ends_in_a_contract_and_data_requ
         assert wait_until(lambda: any(r.contract_id == contract.contract_id for r in municipality.data_requests()), 30)
     bus = review.apps["review"].runtime.bus
     events = [events_pb2.EventEnvelope.FromString(v) for v in bus.read_all(CONTRACT_CONCLUDED)]
-    assert [e.key for e in events if e.contract_concluded.contract.proposal_id == proposal.proposal_id] == \
-        [contract.contract_id]
+    mine = [e for e in events if e.contract_concluded.contract.proposal_id == proposal.proposal_id]
+    assert [e.key for e in mine] == [contract.contract_id]
+    assert mine[0].contract_concluded.contract.anonymity.suppression_limit_pct == 2.0
 
 
 def test_a_proposal_failing_items_2_and_3_is_rejected_with_both_reasons(review, window):

@@ -10,6 +10,7 @@ import uuid
 import pyarrow.parquet as pq
 
 from services.cli import sample, scenario
+from services.cli.clients import anonymity_target
 from services.common.artifacts import DATASETS, DOCUMENTS, EXTRACTS, object_key
 from services.common.artifacts.minio_store import MinioStore
 from services.common.bus.kafka import KafkaBus
@@ -17,17 +18,19 @@ from services.common.bus.topics import AUDIT_RECORDED, DATASET_CREATED
 from services.common.pb.sakusei.v1 import events_pb2
 
 
-PLANTED = 4
+PLANTED, K = 4, 10
 
 
 def _assert_report(store: MinioStore, dataset_id: str) -> None:
-    """Each municipality's file was processed on its own, measures 1–4 passed, and the codes
-    planted in its remarks were found in the extract and are not in the dataset."""
+    """Each municipality's file was processed on its own, all five measures passed (k = 10 on
+    each file), and the codes planted in its remarks were found in the extract and are not in the
+    dataset."""
     report = json.loads(b"".join(store.read(DOCUMENTS, object_key("report", dataset_id, suffix=".json"))))
     assert sorted(s["municipality_code"] for s in report["sources"]) == sorted(scenario.MUNICIPALITIES)
     for source in report["sources"]:
         assert source["passed"] and source["rows"] == 300
-        assert [m["status"] for m in source["measures"][:4]] == ["pass"] * 4
+        assert [m["status"] for m in source["measures"]] == ["pass"] * 5 and source["k"] >= K
+        assert 0 <= source["measure_5"]["suppressed"] <= 15 and 0 < source["measure_5"]["granularity"] <= 1
         assert sum(source["codes_in_extract"].values()) == PLANTED and source["codes_in_output"] == {}
         assert set(source["codes_in_extract"]) <= {"my_number", "phone"}
 
@@ -41,7 +44,8 @@ def _spans(services) -> list[dict]:
 
 def test_three_municipalities_to_one_business_on_real_infrastructure(infra, services, client_for, tmp_path):
     tag = uuid.uuid4().hex[:8]
-    result = scenario.run(client_for, tmp_path, rows_per_file=300, say=print, timeout_s=180, tag=tag, plant=PLANTED)
+    result = scenario.run(client_for, tmp_path, rows_per_file=300, say=print, timeout_s=180, tag=tag, plant=PLANTED,
+                          anonymity=anonymity_target(K, 5.0))
 
     table = pq.read_table(result.dataset_path)
     assert table.num_rows == 900 == result.rows

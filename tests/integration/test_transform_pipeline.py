@@ -2,9 +2,11 @@
 file separately, from synthetic extracts in mixed era formats with full-width digits."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import re
+from collections import Counter
 
 import pandas as pd
 import pyarrow as pa
@@ -21,6 +23,7 @@ from services.transform import partitions, pipeline
 from services.transform.domain.operators import OperatorContext
 from services.transform.domain.policy import derive_policy
 from services.transform.domain.errors import TransformError
+from services.transform.domain.measure_five import AnonymityTarget
 from services.transform.domain.schema import ItemRole, ItemType, RecordItem, RegisterEntry
 
 ENTRY_ITEMS = tuple(RecordItem(name, ItemType[common.removeprefix("ITEM_TYPE_")],
@@ -127,3 +130,28 @@ def test_a_partition_whose_strings_arrive_in_chunks_is_processed():
     context = OperatorContext(b"k" * 32, dt.date(2026, 11, 23), 0)
     assert partitions.survey(frame, entry, policy, context).rows == 6
     assert partitions.process(frame, entry, policy, context, {}).table.num_rows == 6
+
+
+def test_a_k_target_releases_each_file_k_anonymous_with_generalized_quasi_identifiers(client, store, tmp_path):
+    target = AnonymityTarget(k=25, suppression_limit=0.05)
+    sources = [dataclasses.replace(_source(store, tmp_path, code, 400, seed), anonymity=target)
+               for seed, code in enumerate(("131016", "011002"))]
+    out = tmp_path / "dataset.parquet"
+    result = pipeline.create_dataset(client, sources, out, dt.date(2026, 11, 23), window=2)
+
+    table = pq.read_table(out)
+    assert table.num_rows == 800 and table.column_names == list(sample.REQUESTED)
+    for source, seed_rows in zip(result.sources, (table.slice(0, 400), table.slice(400, 400))):
+        statuses = {m.measure: m.status for m in source.verification.measures}
+        assert set(statuses.values()) == {"pass"}, source.verification.measures
+        assert source.verification.k >= 25 and 0 <= source.release["suppressed"] <= 20
+        keys = seed_rows.select(["住所", "生年月日", "性別"]).to_pylist()
+        kept = [tuple(k.values()) for k in keys if set(k.values()) != {"*"}]
+        assert min(Counter(kept).values()) >= 25
+        assert len(kept) == 400 - source.release["suppressed"]
+
+
+def test_a_k_target_no_generalization_can_meet_fails_the_job_and_writes_nothing(client, store, tmp_path):
+    source = dataclasses.replace(_source(store, tmp_path, "271004", 30, 2), anonymity=AnonymityTarget(k=40))
+    with pytest.raises(FailedPrecondition, match="measure 5"):
+        pipeline.create_dataset(client, [source], tmp_path / "out.parquet", dt.date(2026, 11, 23))

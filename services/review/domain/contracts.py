@@ -49,6 +49,34 @@ def validate_terms(terms: ContractTerms) -> None:
         raise InvalidArgument("max_downloads", "must be at least 1")
 
 
+MAX_K = 1_000
+
+
+@dataclass(frozen=True)
+class AnonymityTarget:
+    """Art. 11 measure 5 as the organization sets it for a contract's files (0: not enforced)."""
+
+    k: int = 0
+    suppression_limit_pct: float = 0.0
+    distinct_l: tuple[tuple[str, int], ...] = ()
+
+
+def validate_anonymity(target: AnonymityTarget, items: set[str], field: str = "anonymity") -> None:
+    """k is 0 or 2..MAX_K; the suppression limit a percentage; l-diversity only with k, on wanted items."""
+    if target.k == 1 or target.k > MAX_K:
+        raise InvalidArgument(f"{field}.k", f"must be 0 (not enforced) or from 2 to {MAX_K}")
+    if not 0.0 <= target.suppression_limit_pct <= 100.0:
+        raise InvalidArgument(f"{field}.suppression_limit_pct", "must be from 0 to 100")
+    for index, (item, l) in enumerate(target.distinct_l):
+        where = f"{field}.distinct_l[{index}]"
+        if not target.k:
+            raise InvalidArgument(where, "l-diversity needs a k target")
+        if item not in items:
+            raise InvalidArgument(f"{where}.item", "must be one of the contract's items")
+        if not 2 <= l <= target.k:
+            raise InvalidArgument(f"{where}.l", "must be from 2 to k")
+
+
 def check_application(now: datetime, deadline: datetime) -> None:
     """The application (Form 4) is due by the date the approval notice set."""
     if now > deadline:

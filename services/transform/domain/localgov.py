@@ -31,6 +31,9 @@ MUNICIPALITIES = (  # (6-digit code, municipality); the first two digits are the
     ("472018", "那覇市"),
 )
 _PREFECTURE_NAMES = dict(PREFECTURES)
+_REGIONS = ((1, "北海道"), (7, "東北"), (14, "関東"), (23, "中部"), (30, "近畿"), (35, "中国"), (39, "四国"),
+            (47, "九州・沖縄"))  # (last prefecture code of the region, region)
+REGIONS = tuple(region for _, region in _REGIONS)
 _WEIGHTS = (6, 5, 4, 3, 2)
 
 
@@ -45,6 +48,17 @@ def is_valid_code(code: str) -> bool:
 
 def prefecture_name(code: str) -> str:
     return _PREFECTURE_NAMES[code[:2]]
+
+
+def region_of(prefecture_code: str) -> str:
+    """The region (地方区分, eight of them) a 2-digit prefecture code belongs to."""
+    number = int(prefecture_code)
+    return next(region for last, region in _REGIONS if number <= last)
+
+
+def prefecture_codes() -> dict[str, str]:
+    """Prefecture name → 2-digit code."""
+    return {name: code for code, name in PREFECTURES}
 
 
 def full_names() -> dict[str, str]:

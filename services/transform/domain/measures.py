@@ -148,7 +148,8 @@ def _peculiar(v: Verifier) -> MeasureResult:
 
 def _classes(v: Verifier, k: int, classes: int) -> MeasureResult:
     keys = v.quasi_identifiers()
-    evidence = (f"quasi-identifiers: {', '.join(keys) or '-'}", f"smallest class size k = {k}", f"classes: {classes}")
+    evidence = (f"quasi-identifiers: {', '.join(keys) or '-'}", f"smallest class size k = {k}", f"classes: {classes}",
+                f"records suppressed: {v.tallies['suppressed_records']}")
     if v.k_target is None:
         return MeasureResult(5, "measures suited to the file (what the data shows)", "info", evidence)
     status = "pass" if k >= v.k_target else "fail"

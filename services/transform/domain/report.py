@@ -15,7 +15,9 @@ from .schema import RegisterEntry
 BUCKETS = ((1, 1), (2, 2), (3, 4), (5, 9), (10, 19), (20, 49), (50, 99), (100, None))
 
 
-def build_report(result: VerificationResult, entry: RegisterEntry) -> dict[str, Any]:
+def build_report(result: VerificationResult, entry: RegisterEntry, release: dict | None = None) -> dict[str, Any]:
+    """``release`` is measure 5's search outcome when the contract set a k target; of it only the
+    loss and the counts are reported, the chosen generalization being processing-method information."""
     return {
         "municipality_code": entry.municipality_code,
         "file_name": entry.file_name,
@@ -29,6 +31,7 @@ def build_report(result: VerificationResult, entry: RegisterEntry) -> dict[str, 
         "codes_in_extract": dict(sorted(result.codes_in_extract.items())),
         "codes_in_output": dict(sorted(result.codes_in_output.items())),
         "records_by_class_size": _buckets(result.class_sizes),
+        "measure_5": {key: (release or {})[key] for key in ("suppressed", "granularity", "classes") if key in (release or {})},
         "columns": [asdict(c) | {"operators": list(c.operators)} for c in result.columns],
     }
 

@@ -15,6 +15,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .localgov import REGIONS
 from .measures import VerificationResult, evaluate
 from .operators._coding import label
 from .operators.random_token import TOKEN_PATTERN
@@ -23,7 +24,8 @@ from .policy import Policy
 from .scanner import scan
 from .schema import ItemRole, ItemType, RegisterEntry
 
-_GENERALIZED_ADDRESS = r"^(\d{2}|\d{6}|[^0-9]*[都道府県市区町村])$"
+# A municipality or prefecture (name or code), or what measure 5 may make of one: a region or '*'.
+_GENERALIZED_ADDRESS = r"^(\d{2}|\d{6}|[^0-9]*[都道府県市区町村]|" + "|".join(REGIONS) + r"|\*)$"
 
 
 def value_hashes(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -115,19 +117,23 @@ class Verifier:
             self.categories.setdefault(name, Counter()).update(part)
 
     def _tally_classes(self, table: pa.Table | pa.RecordBatch) -> None:
+        """Class sizes over the quasi-identifiers; a record suppressed in all of them (measure 5's
+        record suppression) belongs to no class."""
         keys = self.quasi_identifiers()
         if not keys:
             self.classes[()] += table.num_rows
             return
-        grouped = pa.table({k: table.column(k) for k in keys}).group_by(keys).aggregate([([], "count_all")])
+        rare = [pc.equal(table.column(k), SUPPRESSED).fill_null(False) if pa.types.is_string(table.column(k).type)
+                else pa.array(np.zeros(table.num_rows, dtype=bool)) for k in keys]
+        any_rare, all_rare = rare[0], rare[0]
+        for mask in rare[1:]:
+            any_rare, all_rare = pc.or_(any_rare, mask), pc.and_(all_rare, mask)
+        self.tallies["suppressed_rows"] += pc.sum(any_rare).as_py() or 0
+        self.tallies["suppressed_records"] += pc.sum(all_rare).as_py() or 0
+        kept = pa.table({k: table.column(k) for k in keys}).filter(pc.invert(all_rare))
+        grouped = kept.group_by(keys).aggregate([([], "count_all")])
         counts = grouped.column("count_all").to_pylist()
         self.classes.update(dict(zip(zip(*(grouped.column(k).to_pylist() for k in keys)), counts)))
-        rare = [pc.equal(table.column(k), SUPPRESSED).fill_null(False) for k in keys if pa.types.is_string(table.column(k).type)]
-        if rare:
-            any_rare = rare[0]
-            for mask in rare[1:]:
-                any_rare = pc.or_(any_rare, mask)
-            self.tallies["suppressed_rows"] += pc.sum(any_rare).as_py() or 0
 
 
 def _count_not(column: pa.ChunkedArray | pa.Array, pattern: str) -> int:

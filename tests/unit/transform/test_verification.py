@@ -117,6 +117,21 @@ def test_small_classes_fail_measure_5_against_a_target(file_entry, op_context):
     assert statuses(result)[5] == "fail" and result.k == 6
 
 
+def test_records_suppressed_in_every_quasi_identifier_belong_to_no_class(file_entry, op_context):
+    table, policy = processed(file_entry, op_context, REQUESTED | {"生年月日": "age"})
+    quasi = ["住所", "生年月日", "性別"]
+    suppressed = table.cast(pa.schema([pa.field(n, pa.string()) if n in quasi else table.schema.field(n)
+                                       for n in table.column_names]))
+    rows = pa.array([i < 6 for i in range(12)])
+    for name in quasi:
+        column = suppressed.column(name)
+        suppressed = suppressed.set_column(suppressed.column_names.index(name), name,
+                                           pa.compute.if_else(rows, "*", column))
+    result = verify(suppressed, policy, file_entry, k_target=3)
+    assert statuses(result)[1] == statuses(result)[5] == "pass" and result.k == 3
+    assert "records suppressed: 6" in result.measures[4].evidence
+
+
 def test_measure_5_is_informative_without_a_target(file_entry, op_context):
     table, policy = processed(file_entry, op_context)
     assert statuses(verify(table, policy, file_entry))[5] == "info"
