@@ -12,7 +12,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from services.cli import scenario
-from services.cli.clients import PlatformClient, actor_token
+from services.cli.clients import PlatformClient, actor_token, anonymity_target
 from services.cli.serve import SERVICES, app_for
 from services.common import telemetry
 from services.common.artifacts import DOCUMENTS, object_key
@@ -41,8 +41,9 @@ def start_embedded(root: Path):
 def _report_line(store, dataset_id: str) -> str:
     """The processing report in one line: each file's measures and the codes hidden in its remarks."""
     report = json.loads(b"".join(store.read(DOCUMENTS, object_key("report", dataset_id, suffix=".json"))))
-    parts = [f"{s['municipality_code']}: measures {'/'.join(m['status'] for m in s['measures'][:4])}, "
-             f"codes hidden in remarks {sum(s['codes_in_extract'].values())}, left {sum(s['codes_in_output'].values())}"
+    parts = [f"{s['municipality_code']}: measures {'/'.join(m['status'] for m in s['measures'])}, k = {s['k']}, "
+             f"{s['measure_5'].get('suppressed', 0)} records suppressed, codes hidden in remarks "
+             f"{sum(s['codes_in_extract'].values())}, left {sum(s['codes_in_output'].values())}"
              for s in report["sources"]]
     return "processing report — " + "; ".join(parts)
 
@@ -64,7 +65,7 @@ def main() -> int:
         try:
             print("sakusei demo: four services on embedded defaults", flush=True)
             result = scenario.run(client_for, root, say=lambda line: print("  " + line, flush=True),
-                                  via_proposal=True, plant=3)
+                                  via_proposal=True, plant=3, anonymity=anonymity_target(k=5, suppression_limit_pct=2.0))
             print("  " + _report_line(apps["transform"].runtime.store, result.dataset_id))
             table = pq.read_table(result.dataset_path)
             print(f"  delivered table: {table.num_rows} rows; deleted: {', '.join(scenario.sample.IDENTIFYING)}; "
