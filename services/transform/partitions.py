@@ -1,7 +1,8 @@
 """What the Dask workers do to one partition of a municipality's extract.
 
-Plain functions over a pandas partition, so Dask can ship them; everything they return to the
-client is a summary (counts, hashes, a partial verifier) or an output partition to be written.
+Plain functions over a block of the extract (read on the worker) or an Arrow table, so Dask can
+ship them; everything they return to the client is a summary (counts, hashes, a partial verifier)
+or an output partition to be written.
 """
 from __future__ import annotations
 
@@ -12,14 +13,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from services.transform.blocks import Block
 from services.transform.domain.anonymity import RecodingPlan, count_partition, encode_partition, recode_partition
 from services.transform.domain.anonymity.released import MISSING
 from services.transform.domain.formats.normalize import normalize_batch
 from services.transform.domain.measure_five import MeasureFive
-from services.transform.domain.operators import OperatorContext
+from services.transform.domain.operators import OperatorContext, registry
 from services.transform.domain.policy import Policy, apply_policy, partial_summaries
 from services.transform.domain.schema import ItemRole, RegisterEntry, RowProblem
-from services.transform.domain.verification import Verifier, value_hashes
+from services.transform.domain.verification import Verifier, token_shaped_hashes
 
 MAX_PROBLEMS = 20
 
@@ -45,17 +47,23 @@ class Processed:
     problem_count: int
 
 
-def _typed(frame: pd.DataFrame, entry: RegisterEntry):
+def _typed(part: Block | pa.Table, entry: RegisterEntry):
     """The partition as one typed batch; large string columns arrive chunked and are combined."""
-    table = pa.Table.from_pandas(frame[[i.name for i in entry.items]], preserve_index=False)
+    names = [i.name for i in entry.items]
+    table = (part.read(tuple(names)) if isinstance(part, Block) else part).select(names)
     batch = pa.RecordBatch.from_arrays([column.combine_chunks() for column in table.columns],
                                        names=table.column_names)
     return normalize_batch(batch, entry, first_row=1, max_problems=MAX_PROBLEMS)
 
 
-def survey(frame: pd.DataFrame, entry: RegisterEntry, policy: Policy, context: OperatorContext) -> Survey:
-    typed = _typed(frame, entry)
-    linking = {name: value_hashes(typed.batch.column(name)) for name in entry.names(ItemRole.LINKING_CODE)}
+def survey(part: Block | pa.Table, entry: RegisterEntry, policy: Policy, context: OperatorContext) -> Survey:
+    """Reads and normalizes only the columns the summaries and the linking-code check need; the
+    other columns' problems are found by the apply pass."""
+    needed = {r.column for r in policy.rules if registry.get(r.operator).needs_global_summary}
+    needed |= set(entry.names(ItemRole.LINKING_CODE))
+    entry = RegisterEntry(entry.municipality_code, entry.file_name, tuple(i for i in entry.items if i.name in needed))
+    typed = _typed(part, entry)
+    linking = {name: token_shaped_hashes(typed.batch.column(name)) for name in entry.names(ItemRole.LINKING_CODE)}
     return Survey(typed.batch.num_rows, typed.problems, typed.problem_count,
                   partial_summaries(typed.batch, policy, context), linking)
 
@@ -70,17 +78,17 @@ class Applied:
     problem_count: int
 
 
-def apply(frame: pd.DataFrame, entry: RegisterEntry, policy: Policy, context: OperatorContext) -> Applied:
-    typed = _typed(frame, entry)
+def apply(part: Block | pa.Table, entry: RegisterEntry, policy: Policy, context: OperatorContext) -> Applied:
+    typed = _typed(part, entry)
     extract = Verifier(policy, entry)
     extract.note_extract(typed.batch)
     return Applied(apply_policy(typed.batch, policy, context), extract, typed.problems, typed.problem_count)
 
 
-def process(frame: pd.DataFrame, entry: RegisterEntry, policy: Policy, context: OperatorContext,
+def process(part: Block | pa.Table, entry: RegisterEntry, policy: Policy, context: OperatorContext,
             linking_hashes: dict[str, np.ndarray]) -> Processed:
     """Measures 1–4 applied and verified in one go, when the contract sets no k target."""
-    return verify(apply(frame, entry, policy, context), linking_hashes)
+    return verify(apply(part, entry, policy, context), linking_hashes)
 
 
 def verify(applied: Applied, linking_hashes: dict[str, np.ndarray], k_target: int | None = None) -> Processed:

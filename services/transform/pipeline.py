@@ -1,9 +1,10 @@
-"""Creating a dataset from received extracts on Dask (Art. 11 measures 1–4, verified).
+"""Creating a dataset from received extracts on Dask (Art. 11 measures 1–5, verified).
 
 Each municipality's extract is processed separately under the policy derived from its register
-entry and the contracted degrees: an optional survey pass gathers the global summaries and the
-hashes of linking codes the policy and the verifier need; the apply pass normalizes, applies the
-bound policy and verifies each partition on the workers. Partitions come back a bounded window at
+entry and the contracted degrees, in blocks each worker reads itself (`blocks.py`): an optional
+survey pass gathers the global summaries and the token-shaped linking codes the policy and the
+verifier need; the apply pass normalizes, applies the bound policy and verifies each partition on
+the workers (with a k target, measure 5 comes between applying and verifying). Partitions come back a bounded window at
 a time and are written in order into one Parquet file. Anything wrong — a row that does not parse,
 a measure that fails, a row count that differs from the declared one — raises a domain error, and
 the caller publishes nothing.
@@ -19,16 +20,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import dask.dataframe as dd
 import numpy as np
-import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
-from dask import delayed
 from distributed import Client
 
 from services.common.errors import FailedPrecondition, InvalidArgument
-from services.transform import partitions
+from services.transform import blocks, partitions
+from services.transform.blocks import Block
 from services.transform.domain import measure_five
 from services.transform.domain.anonymity import (AnonymityError, RecodingPlan, counts_table, find_optimal,
                                                  merge_counts)
@@ -41,7 +39,6 @@ from services.transform.domain.policy import Policy, bind_summaries, derive_poli
 from services.transform.domain.schema import ItemRole, RegisterEntry, RowProblem
 from services.transform.domain.verification import Verifier
 
-BLOCK_SIZE = "64MB"
 FAN_IN = 8
 
 
@@ -80,14 +77,13 @@ def create_dataset(client: Client, sources: list[Source], out: Path, reference_d
                    window: int = 4) -> DatasetResult:
     """Writes the dataset to ``out``; raises a domain error on bad input or a failed measure."""
     secret_key = os.urandom(32)
-    frames = [_open(source) for source in sources]
+    opened = [_open(source) for source in sources]
     result, writer, partition_base = DatasetResult(), None, 0
     try:
-        for source, frame in frames:
-            contexts = [OperatorContext(secret_key, reference_date, partition_base + i)
-                        for i in range(frame.npartitions)]
-            partition_base += frame.npartitions
-            writer, done = _process_source(client, source, frame, contexts, out, writer, window)
+        for source, parts in opened:
+            contexts = [OperatorContext(secret_key, reference_date, partition_base + i) for i in range(len(parts))]
+            partition_base += len(parts)
+            writer, done = _process_source(client, source, parts, contexts, out, writer, window)
             result.sources.append(done)
             result.rows += done.verification.rows
     finally:
@@ -97,39 +93,29 @@ def create_dataset(client: Client, sources: list[Source], out: Path, reference_d
     return result
 
 
-def _open(source: Source) -> tuple[Source, dd.DataFrame]:
-    """Reads the extract lazily and narrows its entry to the items it carries (preliminary
+def _open(source: Source) -> tuple[Source, list[Block]]:
+    """Plans the extract's blocks and narrows its entry to the items it carries (preliminary
     processing at the municipality drops the others)."""
-    frame = _read(source)
-    carried = tuple(item for item in source.entry.items if item.name in frame.columns)
-    entry = RegisterEntry(source.entry.municipality_code, source.entry.file_name, carried)
-    return dataclasses.replace(source, entry=entry), frame
-
-
-def _read(source: Source) -> dd.DataFrame:
-    try:
-        frame = dd.read_csv(source.url, dtype=str, keep_default_na=False, encoding=source.encoding,
-                            blocksize=BLOCK_SIZE, storage_options=source.storage_options)
-    except UnicodeDecodeError:
-        raise InvalidArgument(f"extract {source.extract_id}", "bytes not valid in the declared encoding") from None
-    except (pd.errors.ParserError, ValueError):
-        raise InvalidArgument(f"extract {source.extract_id}", "not a readable CSV file") from None
+    with _reading(source):
+        parts = blocks.plan(source.url, source.storage_options, source.encoding)
+    columns = parts[0].columns if parts else ()
     registered = {item.name for item in source.entry.items}
-    for index, column in enumerate(frame.columns):
+    for index, column in enumerate(columns):
         if column not in registered:
             raise InvalidArgument(f"extract {source.extract_id}",
                                   f"column {index + 1} is not an item of the register entry")
-    return frame
+    carried = tuple(item for item in source.entry.items if item.name in columns)
+    entry = RegisterEntry(source.entry.municipality_code, source.entry.file_name, carried)
+    return dataclasses.replace(source, entry=entry), parts
 
 
-def _process_source(client: Client, source: Source, frame: dd.DataFrame, contexts: list[OperatorContext],
+def _process_source(client: Client, source: Source, parts: list[Block], contexts: list[OperatorContext],
                     out: Path, writer: pq.ParquetWriter | None, window: int):
     policy = derive_policy(source.entry, source.requested)
-    parts = frame.to_delayed()
     hashes: dict[str, np.ndarray] = {}
     summarized = any(registry.get(rule.operator).needs_global_summary for rule in policy.rules)
     if summarized or source.entry.names(ItemRole.LINKING_CODE):
-        surveys = _gather(client, [delayed(partitions.survey)(p, source.entry, policy, c)
+        surveys = _gather(client, [client.submit(partitions.survey, p, source.entry, policy, c, pure=False)
                                    for p, c in zip(parts, contexts)], source)
         _raise_problems(source, [(s.problems, s.problem_count, s.rows) for s in surveys])
         if summarized:
@@ -143,7 +129,7 @@ def _process_source(client: Client, source: Source, frame: dd.DataFrame, context
     if target.enforced:
         outputs, release = _measure_five(client, source, policy, parts, contexts, shared)
     else:
-        outputs = (client.compute(delayed(partitions.process)(part, source.entry, policy, context, shared))
+        outputs = (client.submit(partitions.process, part, source.entry, policy, context, shared, pure=False)
                    for part, context in zip(parts, contexts))
     pending: deque = deque()
     for output in outputs:
@@ -163,7 +149,7 @@ def _measure_five(client: Client, source: Source, policy: Policy, parts: list, c
     """Applies measures 1–4 and keeps the partitions on the workers; gathers the released values
     and then the class counts (tree reductions: only summaries reach this process); searches the
     optimal generalization; returns the partitions' releases, to be written in order."""
-    applied = [client.compute(delayed(partitions.apply)(p, source.entry, policy, c)) for p, c in zip(parts, contexts)]
+    applied = [client.submit(partitions.apply, p, source.entry, policy, c, pure=False) for p, c in zip(parts, contexts)]
     names = list(measure_five.quasi_identifiers(source.entry, policy))
     try:
         with _reading(source):
@@ -195,15 +181,13 @@ def _reading(source: Source):
     """Reading errors raised on a worker become the extract's error, without the parser's message."""
     try:
         yield
-    except UnicodeDecodeError:
-        raise InvalidArgument(f"extract {source.extract_id}", "bytes not valid in the declared encoding") from None
-    except pd.errors.ParserError:
-        raise InvalidArgument(f"extract {source.extract_id}", "not a readable CSV file") from None
+    except blocks.UnreadableBlock as error:
+        raise InvalidArgument(f"extract {source.extract_id}", str(error)) from None
 
 
-def _gather(client: Client, tasks: list, source: Source) -> list:
+def _gather(client: Client, futures: list, source: Source) -> list:
     with _reading(source):
-        return client.gather(client.compute(tasks))
+        return client.gather(futures)
 
 
 def _write(future, source: Source, out: Path, writer: pq.ParquetWriter | None, verifier: Verifier,

@@ -8,7 +8,6 @@ import hashlib
 import re
 from collections import Counter
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -124,12 +123,12 @@ def test_a_partition_whose_strings_arrive_in_chunks_is_processed():
     rows = [[f"{i:010d}", "氏名", "東京都千代田区1丁目", "", "1980-01-01", "1", "1000", ""] for i in range(6)]
     names = [name for name, _, _ in sample.ITEMS]
     chunks = [pa.table(dict(zip(names, map(list, zip(*part))))) for part in (rows[:3], rows[3:])]
-    frame = pa.concat_tables(chunks).to_pandas(types_mapper=pd.ArrowDtype)
+    table = pa.concat_tables(chunks)
     entry = RegisterEntry("131016", "file", ENTRY_ITEMS)
     policy = derive_policy(entry, dict(sample.REQUESTED))
     context = OperatorContext(b"k" * 32, dt.date(2026, 11, 23), 0)
-    assert partitions.survey(frame, entry, policy, context).rows == 6
-    assert partitions.process(frame, entry, policy, context, {}).table.num_rows == 6
+    assert partitions.survey(table, entry, policy, context).rows == 6
+    assert partitions.process(table, entry, policy, context, {}).table.num_rows == 6
 
 
 def test_a_k_target_releases_each_file_k_anonymous_with_generalized_quasi_identifiers(client, store, tmp_path):

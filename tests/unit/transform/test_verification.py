@@ -11,7 +11,7 @@ from services.transform.domain.operators import CodingParams, SuppressRareParams
 from services.transform.domain.policy import (
     Policy, Rule, apply_policy, bind_summaries, derive_policy, merge_summaries, partial_summaries,
 )
-from services.transform.domain.verification import Verifier, value_hashes
+from services.transform.domain.verification import Verifier, token_shaped_hashes, value_hashes
 
 MY_NUMBER = "123456789018"
 REQUESTED = {"宛名番号": "linked_token", "住所": "prefecture", "生年月日": "age_band_10", "性別": "as_is", "給付額": "top_code_90"}
@@ -88,6 +88,15 @@ def test_token_equal_to_an_input_value_fails_measure_3(file_entry, op_context):
     table, policy = processed(file_entry, op_context)
     hashes = {"宛名番号": value_hashes(table.column("宛名番号"))}
     assert statuses(verify(table, policy, file_entry, hashes))[3] == "fail"
+
+
+def test_only_token_shaped_input_values_are_kept_for_the_collision_check(file_entry, op_context):
+    table, policy = processed(file_entry, op_context)
+    assert len(token_shaped_hashes(source().column("宛名番号"))) == 0
+    shaped = token_shaped_hashes(pa.concat_arrays([source().column("宛名番号").combine_chunks(),
+                                                   table.column("宛名番号").combine_chunks()[:3]]))
+    assert len(shaped) == 3
+    assert statuses(verify(table, policy, file_entry, {"宛名番号": shaped}))[3] == "fail"
 
 
 def test_linking_code_without_input_hashes_fails_measure_3(file_entry, op_context):

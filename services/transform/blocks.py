@@ -1,0 +1,84 @@
+"""An extract split into byte ranges at line starts, each read by a worker with pyarrow's CSV reader.
+
+The job's process reads only the header and a few bytes around each boundary; every worker opens
+the stored object itself (a local path or an S3 URL through fsspec) and reads its own range, every
+column as text. Like any line-based split, a quoted field holding a line break is not supported;
+municipal extracts are prepared one record per line.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import fsspec
+import pyarrow as pa
+import pyarrow.csv as pcsv
+
+BLOCK_BYTES = 64 << 20
+_PROBE_BYTES = 64 << 10
+
+
+class UnreadableBlock(ValueError):
+    """A block the reader could not turn into records; the reason never quotes the data."""
+
+
+@dataclass(frozen=True)
+class Block:
+    url: str
+    storage_options: dict = field(repr=False)
+    encoding: str
+    columns: tuple[str, ...]
+    start: int
+    end: int
+
+    def read(self, only: tuple[str, ...] = ()) -> pa.Table:
+        """The block's records, every column as text; ``only`` some of the columns."""
+        with fsspec.open(self.url, "rb", **self.storage_options) as handle:
+            handle.seek(self.start)
+            data = handle.read(self.end - self.start)
+        return parse(data, self.columns, self.encoding, only)
+
+
+def parse(data: bytes, columns: tuple[str, ...], encoding: str, only: tuple[str, ...] = ()) -> pa.Table:
+    try:
+        return pcsv.read_csv(
+            io.BytesIO(data),
+            read_options=pcsv.ReadOptions(column_names=list(columns), encoding=_codec(encoding), use_threads=False,
+                                          block_size=8 << 20),
+            convert_options=pcsv.ConvertOptions(column_types={c: pa.string() for c in columns},
+                                                include_columns=list(only) or None,
+                                                strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except UnicodeDecodeError:
+        raise UnreadableBlock("bytes not valid in the declared encoding") from None
+    except pa.ArrowInvalid:
+        raise UnreadableBlock("not a readable CSV file (a row does not have the header's columns)") from None
+
+
+def _codec(encoding: str) -> str:
+    return "utf-8" if encoding.lower().replace("_", "-") in ("utf-8-sig", "utf8-sig") else encoding
+
+
+def plan(url: str, storage_options: dict, encoding: str, block_bytes: int = BLOCK_BYTES) -> list[Block]:
+    """The extract's blocks, each starting at a line start; the header is read here, once."""
+    with fsspec.open(url, "rb", block_size=_PROBE_BYTES, **storage_options) as handle:
+        header = handle.readline()
+        size = handle.size if hasattr(handle, "size") else handle.seek(0, io.SEEK_END)
+        starts = [len(header)]
+        for offset in range(len(header) + block_bytes, size, block_bytes):
+            handle.seek(offset)
+            handle.readline()
+            if starts[-1] < handle.tell() < size:
+                starts.append(handle.tell())
+    columns = _header(header, encoding)
+    ends = starts[1:] + [size]
+    return [Block(url, storage_options, encoding, columns, start, end) for start, end in zip(starts, ends) if end > start]
+
+
+def _header(line: bytes, encoding: str) -> tuple[str, ...]:
+    if encoding.lower().replace("_", "-") in ("utf-8-sig", "utf8-sig", "utf-8", "utf8"):
+        line = line.removeprefix(b"\xef\xbb\xbf")
+    try:
+        table = pcsv.read_csv(io.BytesIO(line), read_options=pcsv.ReadOptions(encoding=_codec(encoding)))
+    except (UnicodeDecodeError, pa.ArrowInvalid):
+        raise UnreadableBlock("the header line is not readable in the declared encoding") from None
+    return tuple(table.column_names)
