@@ -33,10 +33,16 @@ class Block:
 
     def read(self, only: tuple[str, ...] = ()) -> pa.Table:
         """The block's records, every column as text; ``only`` some of the columns."""
-        with fsspec.open(self.url, "rb", **self.storage_options) as handle:
+        with _open(self.url, self.storage_options, self.end - self.start) as handle:
             handle.seek(self.start)
             data = handle.read(self.end - self.start)
         return parse(data, self.columns, self.encoding, only)
+
+
+def _open(url: str, storage_options: dict, block_size: int):
+    """The stored object, read ahead ``block_size`` bytes at a time."""
+    filesystem, path = fsspec.core.url_to_fs(url, **storage_options)
+    return filesystem.open(path, "rb", block_size=block_size)
 
 
 def parse(data: bytes, columns: tuple[str, ...], encoding: str, only: tuple[str, ...] = ()) -> pa.Table:
@@ -60,9 +66,9 @@ def _codec(encoding: str) -> str:
 
 def plan(url: str, storage_options: dict, encoding: str, block_bytes: int = BLOCK_BYTES) -> list[Block]:
     """The extract's blocks, each starting at a line start; the header is read here, once."""
-    with fsspec.open(url, "rb", block_size=_PROBE_BYTES, **storage_options) as handle:
+    with _open(url, storage_options, _PROBE_BYTES) as handle:
         header = handle.readline()
-        size = handle.size if hasattr(handle, "size") else handle.seek(0, io.SEEK_END)
+        size = handle.seek(0, io.SEEK_END)
         starts = [len(header)]
         for offset in range(len(header) + block_bytes, size, block_bytes):
             handle.seek(offset)
