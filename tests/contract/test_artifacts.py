@@ -7,11 +7,12 @@ import uuid
 
 import dask.dataframe as dd
 import pytest
+from minio.error import S3Error
 
 from services.common.artifacts import DATASETS, EXTRACTS, object_key
 from services.common.artifacts.local import LocalStore
 from services.common.artifacts.base import MIN_PART_SIZE
-from services.common.artifacts.minio_store import PART_SIZE, MinioStore
+from services.common.artifacts.minio_store import PART_SIZE, MinioStore, _part_headers
 from services.common.errors import DataLoss, InvalidArgument, NotFound, ResourceExhausted
 
 
@@ -119,6 +120,21 @@ def test_minio_objects_are_encrypted_at_rest(infra):
     key = _key()
     store.put_stream(EXTRACTS, key, [b"secret"], sha256=_sha(b"secret"))
     assert store.is_encrypted(EXTRACTS, key)
+
+
+def test_minio_refuses_a_part_whose_bytes_do_not_match_its_checksum(infra):
+    """The parts' integrity on their way rests on the CRC32 the server checks; this shows it checks."""
+    store = MinioStore(infra.s3)
+    store.ensure_buckets()
+    key = _key()
+    upload_id = store.begin_upload(EXTRACTS, key, _sha(b"x"))
+    try:
+        with pytest.raises(S3Error) as caught:
+            store.client._upload_part(EXTRACTS, key, os.urandom(1 << 20), _part_headers(b"other bytes"), upload_id, 1)
+        assert caught.value.code == "XAmzContentChecksumMismatch"
+    finally:
+        store.abort_upload(EXTRACTS, key, upload_id)
+    assert not store.exists(EXTRACTS, key)
 
 
 def test_an_upload_in_parts_is_invisible_until_completed_and_then_whole(store):
