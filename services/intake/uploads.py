@@ -38,6 +38,7 @@ from services.intake.domain import PushHeader
 from services.intake.validation import ExtractValidator
 
 DEFAULT_PART_SIZE = 8 << 20
+VALIDATE_BYTES = 1 << 20
 PARTS_IN_FLIGHT = 2
 LOCK_WAIT_S = 30
 
@@ -162,8 +163,12 @@ class UploadSession:
             future.add_done_callback(lambda _: self._acknowledge())
 
     def _check(self, part: bytearray) -> None:
+        """Hashes the part and validates it a slice at a time, which keeps the validator's
+        temporaries (a few times what it looks at) small."""
         self._sha.update(part)
-        self.validator.feed(part)
+        view = memoryview(part)
+        for start in range(0, len(part), VALIDATE_BYTES):
+            self.validator.feed(bytes(view[start:start + VALIDATE_BYTES]))
 
     def _acknowledge(self) -> None:
         """Moves the offset past every leading part that is stored and checked, in order."""

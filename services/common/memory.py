@@ -1,0 +1,29 @@
+"""Process-wide allocator setting for the services.
+
+glibc gives each thread that allocates its own malloc arena (up to eight per CPU); the gRPC,
+store and check threads of a push each keep freed buffers in theirs, so a long push's resident
+memory crept up with the bytes pushed (+197 MiB for 3 GB) though no buffer outlived its part.
+One arena keeps it flat (+125 MiB for 1 GB, +105 MiB for 3 GB) at no measured cost in
+throughput: the services' threads mostly take turns on the GIL anyway.
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import logging
+
+log = logging.getLogger(__name__)
+M_ARENA_MAX = -8  # glibc's mallopt parameter number
+
+
+def limit_malloc_arenas(arenas: int = 1) -> bool:
+    """Caps glibc's malloc arenas for the threads still to come; elsewhere (musl, macOS) does nothing."""
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        done = bool(libc and libc.mallopt(M_ARENA_MAX, arenas))
+    except (OSError, AttributeError):
+        done = False
+    if not done:
+        log.info("malloc arenas left as the C library sets them")
+    return done
