@@ -25,6 +25,7 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 from distributed import Client
 
+from services.transform.blocks import line_ranges
 from services.transform.domain.anonymity import (
     AnonymityError,
     Hierarchy,
@@ -138,15 +139,8 @@ def plan_blocks(path: Path, sep: str, block_bytes: int) -> tuple[tuple[str, ...]
     with open(path, "rb") as handle:
         header = handle.readline()
         columns = tuple(pcsv.read_csv(io.BytesIO(header), parse_options=pcsv.ParseOptions(delimiter=sep)).column_names)
-        size = handle.seek(0, io.SEEK_END)
-        starts = [len(header)]
-        for offset in range(len(header) + block_bytes, size, block_bytes):
-            handle.seek(offset)
-            handle.readline()
-            if starts[-1] < handle.tell() < size:
-                starts.append(handle.tell())
-    ends = starts[1:] + [size]
-    return columns, [Block(str(path), columns, sep, start, end) for start, end in zip(starts, ends) if end > start]
+        ranges = line_ranges(handle, len(header), block_bytes)
+    return columns, [Block(str(path), columns, sep, start, end) for start, end in ranges]
 
 
 def _encode_block(block: Block, spill: str, job: AnonymizationJob) -> KeptPartition | SpilledPartition:

@@ -68,16 +68,22 @@ def plan(url: str, storage_options: dict, encoding: str, block_bytes: int = BLOC
     """The extract's blocks, each starting at a line start; the header is read here, once."""
     with _open(url, storage_options, _PROBE_BYTES) as handle:
         header = handle.readline()
-        size = handle.seek(0, io.SEEK_END)
-        starts = [len(header)]
-        for offset in range(len(header) + block_bytes, size, block_bytes):
-            handle.seek(offset)
-            handle.readline()
-            if starts[-1] < handle.tell() < size:
-                starts.append(handle.tell())
+        ranges = line_ranges(handle, len(header), block_bytes)
     columns = _header(header, encoding)
-    ends = starts[1:] + [size]
-    return [Block(url, storage_options, encoding, columns, start, end) for start, end in zip(starts, ends) if end > start]
+    return [Block(url, storage_options, encoding, columns, start, end) for start, end in ranges]
+
+
+def line_ranges(handle, first: int, block_bytes: int) -> list[tuple[int, int]]:
+    """Byte ranges of about ``block_bytes`` from ``first`` to the end of a seekable file, each
+    starting at a line start; only a line at each boundary is read."""
+    size = handle.seek(0, io.SEEK_END)
+    starts = [first]
+    for offset in range(first + block_bytes, size, block_bytes):
+        handle.seek(offset)
+        handle.readline()
+        if starts[-1] < handle.tell() < size:
+            starts.append(handle.tell())
+    return [(start, end) for start, end in zip(starts, starts[1:] + [size]) if end > start]
 
 
 def _header(line: bytes, encoding: str) -> tuple[str, ...]:
