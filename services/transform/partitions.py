@@ -91,8 +91,10 @@ def process(part: Block | pa.Table, entry: RegisterEntry, policy: Policy, contex
     return verify(apply(part, entry, policy, context), linking_hashes)
 
 
-def verify(applied: Applied, linking_hashes: dict[str, np.ndarray], k_target: int | None = None) -> Processed:
-    verifier = Verifier(applied.extract.policy, applied.extract.entry, linking_hashes, k_target=k_target)
+def verify(applied: Applied, linking_hashes: dict[str, np.ndarray], k_target: int | None = None,
+           l_targets: dict[str, int] | None = None) -> Processed:
+    verifier = Verifier(applied.extract.policy, applied.extract.entry, linking_hashes, k_target=k_target,
+                        l_targets=l_targets or {})
     verifier.merge(applied.extract)
     verifier.update(applied.table)
     return Processed(applied.table, replace(verifier, input_hashes={}), applied.problems, applied.problem_count)
@@ -120,7 +122,7 @@ def release(applied: Applied, target: MeasureFive, plan: RecodingPlan, linking_h
         text = recoded.column(column).cast(pa.string())
         released = pc.if_else(pc.equal(text, MISSING), pa.scalar(None, pa.string()), text)
         recoded = recoded.set_column(recoded.schema.get_field_index(column), column, released)
-    return verify(replace(applied, table=recoded), linking_hashes, target.k)
+    return verify(replace(applied, table=recoded), linking_hashes, target.k, dict(target.distinct_l))
 
 
 def _encoded(applied: Applied, target: MeasureFive) -> pa.Table:

@@ -124,7 +124,8 @@ def _process_source(client: Client, source: Source, parts: list[Block], contexts
                   for name in source.entry.names(ItemRole.LINKING_CODE)}
     shared = client.scatter(hashes, broadcast=True) if hashes else {}
     target = source.anonymity
-    verifier = Verifier(policy, source.entry, hashes, k_target=target.k if target.enforced else None)
+    verifier = Verifier(policy, source.entry, hashes, k_target=target.k if target.enforced else None,
+                        l_targets=dict(target.distinct_l) if target.enforced else {})
     found, release = [], {}
     if target.enforced:
         outputs, release = _measure_five(client, source, policy, parts, contexts, shared)

@@ -150,6 +150,15 @@ def test_a_k_target_releases_each_file_k_anonymous_with_generalized_quasi_identi
         assert len(kept) == 400 - source.release["suppressed"]
 
 
+def test_an_l_target_on_a_released_item_is_met_and_verified_per_class(client, store, tmp_path):
+    target = AnonymityTarget(k=10, suppression_limit=0.05, distinct_l=(("保険料", 3),))
+    source = dataclasses.replace(_source(store, tmp_path, "131016", 400, 5), anonymity=target)
+    result = pipeline.create_dataset(client, [source], tmp_path / "dataset.parquet", dt.date(2026, 11, 23))
+    verification = result.sources[0].verification
+    assert verification.k >= 10 and verification.l == {"保険料": 3}
+    assert {m.measure: m.status for m in verification.measures}[5] == "pass"
+
+
 def test_a_k_target_no_generalization_can_meet_fails_the_job_and_writes_nothing(client, store, tmp_path):
     source = dataclasses.replace(_source(store, tmp_path, "271004", 30, 2), anonymity=AnonymityTarget(k=40))
     with pytest.raises(FailedPrecondition, match="measure 5"):

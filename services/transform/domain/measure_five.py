@@ -40,6 +40,7 @@ class MeasureFive:
     sensitive: tuple[str, ...]
     models: tuple[PrivacyModel, ...]
     suppression_limit: float
+    distinct_l: tuple[tuple[str, int], ...] = ()
 
 
 def quasi_identifiers(entry: RegisterEntry, policy: Policy) -> tuple[str, ...]:
@@ -60,4 +61,4 @@ def plan(target: AnonymityTarget, entry: RegisterEntry, policy: Policy,
     hierarchies = {q: released_hierarchy(q, released.get(q, ()), policy.rules_for(q)) for q in names}
     models = (KAnonymity(target.k), *(DistinctLDiversity(item, l) for item, l in target.distinct_l))
     return MeasureFive(target.k, names, hierarchies, tuple(item for item, _ in target.distinct_l), models,
-                       target.suppression_limit)
+                       target.suppression_limit, target.distinct_l)

@@ -46,6 +46,8 @@ class VerificationResult:
     codes_in_extract: Mapping[str, int]
     """Identification codes hidden in the extract's free text, by kind."""
     codes_in_output: Mapping[str, int]
+    l: Mapping[str, int]
+    """Per sensitive item with an l target: the fewest distinct values in a class (at most l)."""
 
     @property
     def passed(self) -> bool:
@@ -62,6 +64,7 @@ def evaluate(v: Verifier) -> VerificationResult:
         suppressed_rows_pct=100 * v.tallies["suppressed_rows"] / rows if rows else 0.0,
         risk_highest=1 / k if k else 0.0, risk_average=len(v.classes) / rows if rows else 0.0,
         codes_in_extract=_findings(v, "extract_finding:"), codes_in_output=_findings(v, "finding:"),
+        l=v.achieved_l(),
     )
 
 
@@ -152,8 +155,13 @@ def _classes(v: Verifier, k: int, classes: int) -> MeasureResult:
                 f"records suppressed: {v.tallies['suppressed_records']}")
     if v.k_target is None:
         return MeasureResult(5, "measures suited to the file (what the data shows)", "info", evidence)
-    status = "pass" if k >= v.k_target else "fail"
-    return MeasureResult(5, "measures suited to the file (what the data shows)", status, (f"target k = {v.k_target}",) + evidence)
+    achieved = v.achieved_l()
+    failures = [f"smallest class size {k} below the target k = {v.k_target}"] if k < v.k_target else []
+    failures += [f"{item}: a class with {achieved[item]} distinct values, l = {l} wanted"
+                 for item, l in v.l_targets.items() if achieved[item] < l]
+    diversity = tuple(f"{item}: distinct l = {achieved[item]} (target {l})" for item, l in v.l_targets.items())
+    return MeasureResult(5, "measures suited to the file (what the data shows)", "fail" if failures else "pass",
+                         tuple(failures) + (f"target k = {v.k_target}",) + evidence + diversity)
 
 
 def _columns(v: Verifier) -> tuple[ColumnSummary, ...]:

@@ -25,6 +25,7 @@ def build_report(result: VerificationResult, entry: RegisterEntry, release: dict
         "passed": result.passed,
         "measures": [asdict(m) | {"evidence": list(m.evidence)} for m in result.measures],
         "k": result.k,
+        "l": dict(result.l),
         "suppressed_rows_pct": round(result.suppressed_rows_pct, 4),
         "risk_highest": round(result.risk_highest, 6),
         "risk_average": round(result.risk_average, 6),
@@ -62,7 +63,7 @@ def render_html(report: dict[str, Any]) -> str:
 .pass{{color:#060}}.fail{{color:#b00;font-weight:bold}}.info{{color:#555}}</style></head><body>
 <h1>{e(report['file_name'])} ({e(report['municipality_code'])})</h1>
 <p>rows: {report['rows']} — overall: <span class="{overall}">{overall}</span></p>
-<p>k = {report['k']}, suppressed rows = {report['suppressed_rows_pct']}%,
+<p>k = {report['k']}{''.join(f", l({e(item)}) = {l}" for item, l in report['l'].items())}, suppressed rows = {report['suppressed_rows_pct']}%,
 re-identification risk highest = {report['risk_highest']}, average = {report['risk_average']}</p>
 <h2>Measures</h2><table><tr><th>#</th><th>measure</th><th>status</th><th>evidence</th></tr>{measures}</table>
 <h2>Records by equivalence class size</h2>{_svg(report['records_by_class_size'])}

@@ -53,11 +53,14 @@ class Verifier:
     entry: RegisterEntry
     input_hashes: Mapping[str, np.ndarray] = field(default_factory=dict)
     k_target: int | None = None
+    l_targets: Mapping[str, int] = field(default_factory=dict)  # sensitive item → distinct l wanted
     rows: int = 0
     tallies: Counter = field(default_factory=Counter)
     categories: dict[str, Counter] = field(default_factory=dict)
     classes: Counter = field(default_factory=Counter)
     types: dict[str, str] = field(default_factory=dict)
+    diversity: dict[str, dict[tuple, set]] = field(default_factory=dict)
+    """Per sensitive item and class, its distinct values, kept only up to the l wanted."""
 
     def update(self, table: pa.Table | pa.RecordBatch) -> None:
         """Take one batch or partition of the output into account."""
@@ -87,6 +90,9 @@ class Verifier:
         self.types.update(other.types)
         for name, counts in other.categories.items():
             self.categories.setdefault(name, Counter()).update(counts)
+        for item, by_class in other.diversity.items():
+            for key, values in by_class.items():
+                self._note_values(item, key, values)
 
     def finish(self) -> VerificationResult:
         return evaluate(self)
@@ -144,6 +150,26 @@ class Verifier:
         grouped = kept.group_by(keys).aggregate([([], "count_all")])
         counts = grouped.column("count_all").to_pylist()
         self.classes.update(dict(zip(zip(*(grouped.column(k).to_pylist() for k in keys)), counts)))
+        for item in self.l_targets:
+            if item in table.schema.names:
+                pairs = pa.table({**{k: table.column(k) for k in keys}, item: table.column(item)}) \
+                    .filter(pc.invert(all_rare)).group_by([*keys, item]).aggregate([])
+                values = pairs.column(item).to_pylist()
+                for key, value in zip(zip(*(pairs.column(k).to_pylist() for k in keys)), values):
+                    self._note_values(item, key, (value,))
+
+    def _note_values(self, item: str, key: tuple, values) -> None:
+        """Distinct values of a class, no more than l of them: enough to tell whether it has l."""
+        seen = self.diversity.setdefault(item, {}).setdefault(key, set())
+        for value in values:
+            if len(seen) >= self.l_targets[item]:
+                return
+            seen.add(value)
+
+    def achieved_l(self) -> dict[str, int]:
+        """Per sensitive item, the fewest distinct values in a class (at most the l wanted)."""
+        return {item: min((len(self.diversity.get(item, {}).get(key, ())) for key in self.classes), default=0)
+                for item in self.l_targets}
 
 
 def _count_not(column: pa.ChunkedArray | pa.Array, pattern: str) -> int:

@@ -30,12 +30,12 @@ def source(rows: int = 12) -> pa.Table:
     })
 
 
-def verify(table: pa.Table, policy: Policy, file_entry, hashes=None, k_target=None, parts: int = 1):
+def verify(table: pa.Table, policy: Policy, file_entry, hashes=None, k_target=None, parts: int = 1, l_targets=None):
     if hashes is None:
         hashes = {"宛名番号": value_hashes(source().column("宛名番号"))}
     verifiers = []
     for chunk in np.array_split(np.arange(table.num_rows), parts):
-        verifier = Verifier(policy, file_entry, hashes, k_target)
+        verifier = Verifier(policy, file_entry, hashes, k_target, l_targets or {})
         verifier.update(table.take(pa.array(chunk)))
         verifiers.append(verifier)
     for other in verifiers[1:]:
@@ -139,6 +139,18 @@ def test_records_suppressed_in_every_quasi_identifier_belong_to_no_class(file_en
     result = verify(suppressed, policy, file_entry, k_target=3)
     assert statuses(result)[1] == statuses(result)[5] == "pass" and result.k == 3
     assert "records suppressed: 6" in result.measures[4].evidence
+
+
+@pytest.mark.parametrize("parts", [1, 3])
+def test_distinct_l_is_counted_per_class_across_partitions(file_entry, op_context, parts):
+    table, policy = processed(file_entry, op_context, REQUESTED | {"生年月日": "age"})
+    varied = table.set_column(table.column_names.index("給付額"), "給付額", pa.array([str(i // 4) for i in range(12)]))
+    result = verify(varied, policy, file_entry, k_target=6, parts=parts, l_targets={"給付額": 2})
+    assert statuses(result)[5] == "pass" and result.l == {"給付額": 2}
+    uniform = varied.set_column(varied.column_names.index("給付額"), "給付額", pa.array(["1"] * 12))
+    result = verify(uniform, policy, file_entry, k_target=6, parts=parts, l_targets={"給付額": 2})
+    assert statuses(result)[5] == "fail" and result.l == {"給付額": 1}
+    assert "給付額: a class with 1 distinct values, l = 2 wanted" in result.measures[4].evidence
 
 
 def test_measure_5_is_informative_without_a_target(file_entry, op_context):
