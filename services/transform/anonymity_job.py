@@ -27,6 +27,7 @@ from distributed import Client
 
 from services.transform.blocks import line_ranges
 from services.transform.domain.anonymity import (
+    DEFAULT_UTILITY,
     AnonymityError,
     Hierarchy,
     PrivacyModel,
@@ -58,6 +59,7 @@ class AnonymizationJob:
     suppression_limit: float
     sep: str = ";"
     block_bytes: int = BLOCK_BYTES
+    utility: str = DEFAULT_UTILITY
     keep_bytes: int = KEEP_BYTES
 
     @property
@@ -250,7 +252,7 @@ def run(client: Client, job: AnonymizationJob) -> dict:
         counts = _tree_reduce(client, client.map(_count_block, encoded, job=job_future, pure=False), merge_counts)
         counted = time.perf_counter()
         table = counts_table(counts, job.hierarchies, list(job.quasi_identifiers))
-        result = find_optimal(table, job.hierarchies, list(job.models), job.suppression_limit)
+        result = find_optimal(table, job.hierarchies, list(job.models), job.suppression_limit, job.utility)
         [plan_future] = client.scatter([RecodingPlan.from_evaluation(result.best, job.hierarchies)], broadcast=True)
         searched = time.perf_counter()
         parts = [str(staging / f"part-{i:05d}.{target_format}") for i in range(len(blocks))]

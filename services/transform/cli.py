@@ -10,6 +10,8 @@ from pathlib import Path
 
 from services.transform.anonymity_job import AnonymizationJob, file_format, run
 from services.transform.domain.anonymity import (
+    DEFAULT_UTILITY,
+    UTILITY_MEASURES,
     AnonymityError,
     DistinctLDiversity,
     EntropyLDiversity,
@@ -32,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "anonymize",
         help="generalize and suppress quasi-identifiers until every class meets the privacy models",
-        description="Optimal global recoding with record suppression (ARX-compatible granularity).",
+        description="Optimal global recoding with record suppression (ARX's loss and granularity).",
     )
     parser.add_argument("input", type=Path, help="input .csv or .parquet file")
     parser.add_argument("--hierarchies", type=Path, required=True, help="directory with one *hierarchy_<column>.csv per QI")
@@ -41,6 +43,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     for dest, (flag, model) in SENSITIVE_OPTIONS.items():
         parser.add_argument(flag, dest=dest, action="append", default=[], metavar="COLUMN:VALUE", help=model.__doc__)
     parser.add_argument("--suppression-limit", type=float, default=1.0, help="largest share of rows to suppress (0..1)")
+    parser.add_argument("--utility", choices=sorted(UTILITY_MEASURES), default=DEFAULT_UTILITY,
+                        help="what the search minimizes: ARX's default loss (geometric mean per column, "
+                        "suppressing fewer rows) or one minus granularity (arithmetic mean)")
     parser.add_argument("--sep", default=";", help="CSV separator of the input, the output and the hierarchies")
     parser.add_argument("--out", type=Path, required=True, help="output .csv file or .parquet dataset")
     parser.add_argument("--report", type=Path, help="where to write the JSON report")
@@ -76,7 +81,10 @@ def build_job(args: argparse.Namespace) -> AnonymizationJob:
     check_suppression_limit(args.suppression_limit)
     models = [KAnonymity(args.k), *_sensitive_models(args)]
     hierarchies = load_hierarchies(args.hierarchies, list(quasi_identifiers), args.sep)
-    return AnonymizationJob(args.input, args.out, quasi_identifiers, hierarchies, tuple(models), args.suppression_limit, args.sep)
+    return AnonymizationJob(
+        args.input, args.out, quasi_identifiers, hierarchies, tuple(models), args.suppression_limit, args.sep,
+        utility=args.utility,
+    )
 
 
 @contextlib.contextmanager

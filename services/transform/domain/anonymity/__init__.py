@@ -7,12 +7,15 @@ from .counts import CountsTable, count_partition, counts_table, merge_counts
 from .encoding import encode_partition
 from .errors import AnonymityError, HierarchyError
 from .hierarchy import Hierarchy, load_hierarchies, load_hierarchy
+from .loss import DEFAULT_UTILITY, UTILITY_MEASURES, utility_measure
 from .privacy import DistinctLDiversity, EntropyLDiversity, EqualDistanceTCloseness, KAnonymity, PrivacyModel
 from .recoding import RecodedPartition, RecodingPlan, recode_partition
 from .report import build_report
 from .search import SearchResult, check_suppression_limit, find_optimal
 
 __all__ = [
+    "DEFAULT_UTILITY",
+    "UTILITY_MEASURES",
     "AnonymityError",
     "address_hierarchy",
     "age_hierarchy",
@@ -39,4 +42,5 @@ __all__ = [
     "load_hierarchy",
     "merge_counts",
     "recode_partition",
+    "utility_measure",
 ]

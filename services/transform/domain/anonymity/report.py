@@ -34,6 +34,7 @@ def build_report(
         "suppression_limit": suppression_limit,
         "models": [model.describe() for model in models],
         "transformation": dict(zip(best.table.quasi_identifiers, best.node)),
+        "utility": {"measure": result.utility, "loss": best.loss},
         "granularity": measure.value,
         "granularity_normalized": measure.normalized,
         "column_loss": measure.column_loss,

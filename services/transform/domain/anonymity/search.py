@@ -1,13 +1,14 @@
 """Optimal search over the lattice on the counts table (global recoding with record suppression).
 
-Branch and bound. A node's loss is at least its loss without suppression (a suppressed cell
-counts 1, more than any generalized one); that bound is separable per column and cheap for all
-nodes. Monotonic models add two facts: rows they suppress at a node stay suppressed at all its
-specializations, so the penalty found at a node bounds theirs; and a node suppressing too much
-condemns all its specializations. Those bounds flow downwards, so with any monotonic model the
-search visits nodes top-down (coarse nodes are also the cheap ones); without one it visits nodes
-by increasing bound and stops at the first above the best loss. Nothing better is ever skipped:
-the result is optimal.
+Branch and bound. Every column's total at a node is at least its total without suppression (a
+suppressed cell counts 1, more than any generalized one); those bounds are separable per column
+and cheap for all nodes, and the utility measure is non-decreasing in every column total, so they
+bound the node's loss. Monotonic models add two facts: rows they suppress at a node stay
+suppressed at all its specializations, so the per-column penalty found at a node bounds theirs;
+and a node suppressing too much condemns all its specializations. Those bounds flow downwards, so
+with any monotonic model the search visits nodes top-down (coarse nodes are also the cheap ones);
+without one it visits nodes by increasing bound and stops at the first above the best loss.
+Nothing better is ever skipped: the result is optimal for the measure.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from .counts import CountsTable, roll_up
 from .errors import AnonymityError
 from .hierarchy import Hierarchy
 from .lattice import enumerate_nodes, specializations
-from .loss import marginal_loss
+from .loss import DEFAULT_UTILITY, UtilityMeasure, marginal_loss, utility_measure
 from .privacy import SENSITIVE_DISTRIBUTION, PrivacyModel
 
 _TIE = 1e-9
@@ -36,9 +37,10 @@ class Evaluation:
     row_class: np.ndarray
     failing: np.ndarray
     suppressed: int
+    column_totals: np.ndarray
     loss: float
     monotone_suppressed: int
-    monotone_penalty: float
+    monotone_penalty: np.ndarray
 
     def rank(self) -> tuple:
         return (round(self.loss, 6), self.suppressed, sum(self.node), self.node)
@@ -51,6 +53,7 @@ class SearchResult:
     best: Evaluation
     nodes: int
     evaluated: int
+    utility: str
 
 
 def check_suppression_limit(limit: float) -> None:
@@ -63,7 +66,12 @@ class Problem:
     """The counts, hierarchies and models; evaluates any transformation."""
 
     def __init__(
-        self, table: CountsTable, hierarchies: dict[str, Hierarchy], models: list[PrivacyModel], suppression_limit: float
+        self,
+        table: CountsTable,
+        hierarchies: dict[str, Hierarchy],
+        models: list[PrivacyModel],
+        suppression_limit: float,
+        utility: UtilityMeasure,
     ):
         check_suppression_limit(suppression_limit)
         if any(level != 0 for level in table.levels):
@@ -72,6 +80,8 @@ class Problem:
         self.hierarchies = [hierarchies[q] for q in table.quasi_identifiers]
         self.by_name = hierarchies
         self.models = models
+        self.utility = utility
+        self.domain_sizes = np.array([h.domain_size for h in self.hierarchies], dtype=np.float64)
         self.max_suppressed = int(np.floor(suppression_limit * table.rows + 1e-9))
         self.with_distributions = any(SENSITIVE_DISTRIBUTION in m.needs for m in models)
         self.shares = [[h.shares(level) for level in range(h.height)] for h in self.hierarchies]
@@ -79,15 +89,19 @@ class Problem:
         self.other_models = [m for m in models if not m.monotonic]
         self.prunes_downwards = bool(self.monotonic_models) and all(map(_shares_grow, self.hierarchies))
 
+    def loss(self, totals: np.ndarray) -> np.ndarray:
+        """The measure's loss of column totals (one row per node)."""
+        return self.utility.loss(totals, self.table.rows, self.domain_sizes)
+
     def bounds(self, nodes: np.ndarray) -> np.ndarray:
-        """Loss of every node without suppression."""
-        total = np.zeros(len(nodes))
+        """Column totals of every node without suppression (nodes x columns)."""
+        totals = np.zeros(nodes.shape, dtype=np.float64)
         for q, hierarchy in enumerate(self.hierarchies):
             leaf_counts = np.bincount(self.table.codes[q], weights=self.table.counts, minlength=hierarchy.domain_size)
-            total += marginal_loss(hierarchy, leaf_counts)[nodes[:, q]]
-        return total
+            totals[:, q] = marginal_loss(hierarchy, leaf_counts)[nodes[:, q]]
+        return totals
 
-    def evaluate(self, node: tuple[int, ...], source: CountsTable, bound: float) -> Evaluation:
+    def evaluate(self, node: tuple[int, ...], source: CountsTable, bound: np.ndarray) -> Evaluation:
         """Rolls `source` up to `node`, applies the models and prices the suppressed rows."""
         table = roll_up(source, self.by_name, node)
         summary, row_class = summarize(table, self.with_distributions)
@@ -97,16 +111,17 @@ class Problem:
         failing = monotone.copy()
         for model in self.other_models:
             failing |= model.failing_classes(summary)
-        penalty = np.zeros(len(table))
+        penalty = np.empty((len(table), len(node)))
         for q, level in enumerate(node):
-            penalty += 1.0 - self.shares[q][level][table.codes[q]]
-        penalty *= table.counts
+            penalty[:, q] = (1.0 - self.shares[q][level][table.codes[q]]) * table.counts
+        totals = bound + penalty[failing[row_class]].sum(axis=0)
         return Evaluation(
             tuple(node), table, summary, row_class, failing,
             suppressed=int(summary.sizes[failing].sum()),
-            loss=bound + float(penalty[failing[row_class]].sum()),
+            column_totals=totals,
+            loss=float(self.loss(totals)),
             monotone_suppressed=int(summary.sizes[monotone].sum()),
-            monotone_penalty=float(penalty[monotone[row_class]].sum()),
+            monotone_penalty=penalty[monotone[row_class]].sum(axis=0),
         )
 
 
@@ -143,27 +158,32 @@ class _TableCache:
 
 
 def find_optimal(
-    table: CountsTable, hierarchies: dict[str, Hierarchy], models: list[PrivacyModel], suppression_limit: float
+    table: CountsTable,
+    hierarchies: dict[str, Hierarchy],
+    models: list[PrivacyModel],
+    suppression_limit: float,
+    utility: str = DEFAULT_UTILITY,
 ) -> SearchResult:
     """The transformation with the least loss meeting all models within the suppression limit."""
-    problem = Problem(table, hierarchies, models, suppression_limit)
+    problem = Problem(table, hierarchies, models, suppression_limit, utility_measure(utility))
     nodes = enumerate_nodes([h.height for h in problem.hierarchies])
-    bounds = problem.bounds(nodes)
+    totals = problem.bounds(nodes)
+    bounds = problem.loss(totals)
     top_down = problem.prunes_downwards
     order = np.lexsort((bounds, -nodes.sum(axis=1))) if top_down else np.lexsort((nodes.sum(axis=1), bounds))
-    penalty_bound = np.zeros(len(nodes))
+    penalty_bound = np.zeros(nodes.shape, dtype=np.float64)
     excluded = np.zeros(len(nodes), dtype=bool)
     cache = _TableCache(table)
     best, evaluated = None, 0
     for index in order:
-        if best is not None and bounds[index] + penalty_bound[index] > best.loss + _TIE * max(1.0, best.loss):
+        if best is not None and _beyond(problem, bounds[index], totals[index], penalty_bound[index], best.loss):
             if top_down:
                 continue
             break
         if excluded[index]:
             continue
         node = nodes[index]
-        evaluation = problem.evaluate(tuple(int(v) for v in node), cache.source(node), float(bounds[index]))
+        evaluation = problem.evaluate(tuple(int(v) for v in node), cache.source(node), totals[index])
         evaluated += 1
         cache.keep(evaluation.table)
         feasible = evaluation.suppressed <= problem.max_suppressed
@@ -175,4 +195,12 @@ def find_optimal(
             best = evaluation
     if best is None:
         raise AnonymityError("no transformation meets the privacy models within the suppression limit")
-    return SearchResult(best, len(nodes), evaluated)
+    return SearchResult(best, len(nodes), evaluated, problem.utility.name)
+
+
+def _beyond(problem: Problem, bound: float, totals: np.ndarray, penalty: np.ndarray, best: float) -> bool:
+    """Whether the node's lower bound (its totals plus the penalties inherited from above) exceeds the best loss."""
+    limit = best + _TIE * max(1.0, best)
+    if bound > limit:
+        return True
+    return bool(penalty.any()) and float(problem.loss(totals + penalty)) > limit
