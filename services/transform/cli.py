@@ -20,8 +20,10 @@ from services.transform.domain.anonymity import (
     check_suppression_limit,
     load_hierarchies,
 )
+from services.transform.domain.anonymity.report import render_report_html
 
 EXIT_USAGE = 2
+HTML = {".html", ".htm"}
 SENSITIVE_OPTIONS = {
     "l_diversity": ("--l-diversity", DistinctLDiversity),
     "entropy_l_diversity": ("--entropy-l-diversity", EntropyLDiversity),
@@ -48,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                         "suppressing fewer rows) or one minus granularity (arithmetic mean)")
     parser.add_argument("--sep", default=";", help="CSV separator of the input, the output and the hierarchies")
     parser.add_argument("--out", type=Path, required=True, help="output .csv file or .parquet dataset")
-    parser.add_argument("--report", type=Path, help="where to write the JSON report")
+    parser.add_argument("--report", type=Path, help="where to write the report: JSON, or a page with charts for .html")
     parser.add_argument("--scheduler", help="address of a running Dask scheduler (default: in-process)")
     parser.set_defaults(handler=anonymize)
     return parser
@@ -78,6 +80,8 @@ def build_job(args: argparse.Namespace) -> AnonymizationJob:
     file_format(args.out, "--out")
     if not args.hierarchies.is_dir():
         raise AnonymityError("argument '--hierarchies' must name a directory")
+    if args.report and not args.report.parent.is_dir():
+        raise AnonymityError("argument '--report' must be in an existing directory")
     check_suppression_limit(args.suppression_limit)
     models = [KAnonymity(args.k), *_sensitive_models(args)]
     hierarchies = load_hierarchies(args.hierarchies, list(quasi_identifiers), args.sep)
@@ -103,8 +107,10 @@ def dask_client(scheduler: str | None):
 
 
 def _write_report(report: dict, path: Path) -> None:
+    """A page with the class-size chart for `.html`, JSON otherwise; all or nothing."""
+    text = render_report_html(report) if path.suffix.lower() in HTML else json.dumps(report, indent=2, ensure_ascii=False) + "\n"
     staged = path.with_name(f".{path.name}.partial")
-    staged.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    staged.write_text(text, encoding="utf-8")
     staged.replace(path)
 
 

@@ -66,14 +66,17 @@ def render_html(report: dict[str, Any]) -> str:
 <p>k = {report['k']}{''.join(f", l({e(item)}) = {l}" for item, l in report['l'].items())}, suppressed rows = {report['suppressed_rows_pct']}%,
 re-identification risk highest = {report['risk_highest']}, average = {report['risk_average']}</p>
 <h2>Measures</h2><table><tr><th>#</th><th>measure</th><th>status</th><th>evidence</th></tr>{measures}</table>
-<h2>Records by equivalence class size</h2>{_svg(report['records_by_class_size'])}
+<h2>Records by equivalence class size</h2>{bar_chart(report['records_by_class_size'], 'records by class size')}
 <h2>Columns</h2><table><tr><th>column</th><th>type</th><th>role</th><th>operators</th><th>nulls</th>
 <th>suppressed</th></tr>{columns}</table>
 </body></html>
 """
 
 
-def _svg(buckets: dict[str, int], width: int = 480, height: int = 200) -> str:
+def bar_chart(buckets: dict[str, int], caption: str, width: int = 480, height: int = 200) -> str:
+    """An inline SVG bar per bucket, its count above it."""
+    if not buckets:
+        return "<p>none</p>"
     top = max(buckets.values(), default=0) or 1
     bar = width // len(buckets)
     bars = []
@@ -85,4 +88,4 @@ def _svg(buckets: dict[str, int], width: int = 480, height: int = 200) -> str:
                     f'<text x="{middle}" y="{height - 5}" font-size="11" text-anchor="middle">{html.escape(label)}</text>'
                     f'<text x="{middle}" y="{max(y - 3, 10)}" font-size="10" text-anchor="middle">{records}</text>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
-            f'aria-label="records by class size">{"".join(bars)}</svg>')
+            f'aria-label="{html.escape(caption)}">{"".join(bars)}</svg>')

@@ -68,6 +68,24 @@ def test_cli_writes_output_and_report(source, hierarchy_dir, tmp_path):
     assert len(released(out)) == 400
 
 
+def test_cli_writes_a_page_with_the_class_size_chart_for_an_html_report(source, hierarchy_dir, tmp_path):
+    out, page = tmp_path / "out.csv", tmp_path / "report.html"
+    assert run_cli(source, "--hierarchies", hierarchy_dir, "--qi", "a,b,c", "--k", 3, "--out", out, "--report", page) == 0
+    text = page.read_text()
+    assert text.startswith("<!DOCTYPE html>") and "<script" not in text
+    assert 'aria-label="classes by size"' in text
+    assert "<rect" in text
+    assert "prosecutor risk" in text
+    assert "n1" not in text and "b1" not in text
+
+
+def test_cli_refuses_a_report_in_a_missing_directory_before_running(source, hierarchy_dir, tmp_path, capsys):
+    out = tmp_path / "out.csv"
+    code = run_cli(source, "--hierarchies", hierarchy_dir, "--qi", "a,b,c", "--k", 3, "--out", out,
+                   "--report", tmp_path / "missing" / "r.json")
+    assert code == 2 and "'--report'" in capsys.readouterr().err and not out.exists()
+
+
 @pytest.mark.parametrize(
     "change, named",
     [
