@@ -35,7 +35,7 @@ class CountsTable:
 def roll_up(table: CountsTable, hierarchies: dict[str, Hierarchy], node: tuple[int, ...]) -> CountsTable:
     """Generalizes every combination to `node` and merges those that became equal."""
     generalized = [
-        hierarchies[q].recode(source, target)[codes]
+        codes if source == target else hierarchies[q].recode(source, target)[codes]
         for q, source, target, codes in zip(table.quasi_identifiers, table.levels, node, table.codes)
     ]
     cardinalities = [hierarchies[q].cardinality(level) for q, level in zip(table.quasi_identifiers, node)]

@@ -111,18 +111,25 @@ class Problem:
         failing = monotone.copy()
         for model in self.other_models:
             failing |= model.failing_classes(summary)
-        penalty = np.empty((len(table), len(node)))
-        for q, level in enumerate(node):
-            penalty[:, q] = (1.0 - self.shares[q][level][table.codes[q]]) * table.counts
-        totals = bound + penalty[failing[row_class]].sum(axis=0)
+        suppressed_rows = np.flatnonzero(failing[row_class])
+        penalty = self.penalty(table, node, suppressed_rows)
+        totals = bound + penalty.sum(axis=0)
         return Evaluation(
             tuple(node), table, summary, row_class, failing,
             suppressed=int(summary.sizes[failing].sum()),
             column_totals=totals,
             loss=float(self.loss(totals)),
             monotone_suppressed=int(summary.sizes[monotone].sum()),
-            monotone_penalty=penalty[monotone[row_class]].sum(axis=0),
+            monotone_penalty=penalty[monotone[row_class[suppressed_rows]]].sum(axis=0),
         )
+
+    def penalty(self, table: CountsTable, node: tuple[int, ...], rows: np.ndarray) -> np.ndarray:
+        """What suppressing `rows` adds to each column's total (rows x columns); only suppressed rows are priced."""
+        counts = table.counts[rows]
+        penalty = np.empty((len(rows), len(node)))
+        for q, level in enumerate(node):
+            penalty[:, q] = (1.0 - self.shares[q][level][table.codes[q][rows]]) * counts
+        return penalty
 
 
 def _shares_grow(hierarchy: Hierarchy) -> bool:
