@@ -63,13 +63,15 @@ class LossMeasure(UtilityMeasure):
 
 
 class GranularityMeasure(UtilityMeasure):
-    """One minus granularity: the arithmetic mean of the cell shares, so the search maximizes
-    granularity itself, even where that suppresses more rows."""
+    """One minus granularity (the arithmetic mean of the cell shares, normalized), so the search
+    maximizes granularity itself, even where that suppresses more rows."""
 
     name = "granularity"
 
     def loss(self, totals: np.ndarray, rows: int, domain_sizes: np.ndarray) -> np.ndarray:
-        return totals.sum(axis=-1) / max(rows, 1) / domain_sizes.shape[-1]
+        floor = (1.0 / domain_sizes).mean()
+        spread = 1.0 - floor if floor < 1.0 else 1.0
+        return (totals.mean(axis=-1) / max(rows, 1) - floor) / spread
 
 
 UTILITY_MEASURES = {measure.name: measure for measure in (LossMeasure(), GranularityMeasure())}

@@ -8,18 +8,7 @@ from .hierarchy import Hierarchy
 from .loss import granularity
 from .privacy import PrivacyModel
 from .risk import class_size_distribution, prosecutor_risk
-from .search import Evaluation, SearchResult
-
-
-def column_totals(evaluation: Evaluation, hierarchies: dict[str, Hierarchy]) -> dict[str, float]:
-    """Per column, the sum of cell shares over all rows; a suppressed cell counts 1."""
-    table = evaluation.table
-    suppressed = evaluation.failing[evaluation.row_class]
-    totals = {}
-    for q, level, codes in zip(table.quasi_identifiers, evaluation.node, table.codes):
-        shares = hierarchies[q].shares(level)[codes]
-        totals[q] = float((shares * table.counts)[~suppressed].sum() + table.counts[suppressed].sum())
-    return totals
+from .search import SearchResult
 
 
 def build_report(
@@ -30,7 +19,7 @@ def build_report(
     kept = ~best.failing
     sizes = best.summary.sizes[kept]
     rows = best.table.rows
-    measure = granularity(column_totals(best, hierarchies), rows, hierarchies)
+    measure = granularity(dict(zip(best.table.quasi_identifiers, best.column_totals.tolist())), rows, hierarchies)
     report = {
         "rows": rows,
         "suppressed": best.suppressed,

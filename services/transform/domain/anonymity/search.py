@@ -43,7 +43,7 @@ class Evaluation:
     monotone_penalty: np.ndarray
 
     def rank(self) -> tuple:
-        return (round(self.loss, 6), self.suppressed, sum(self.node), self.node)
+        return (round(self.loss, 12), self.suppressed, sum(self.node), self.node)
 
 
 @dataclass(frozen=True)

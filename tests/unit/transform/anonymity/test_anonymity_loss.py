@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from services.transform.domain.anonymity import AnonymityError
-from services.transform.domain.anonymity.loss import UTILITY_MEASURES, column_losses, utility_measure
+from services.transform.domain.anonymity import AnonymityError, load_hierarchies
+from services.transform.domain.anonymity.loss import UTILITY_MEASURES, column_losses, granularity, utility_measure
 
 ROWS = 100
 DOMAINS = np.array([10.0, 4.0])
@@ -14,7 +14,7 @@ SUPPRESSED = np.full(2, float(ROWS))
 @pytest.mark.parametrize("name", sorted(UTILITY_MEASURES))
 def test_untouched_data_loses_nothing_and_suppressed_data_everything(name):
     measure = utility_measure(name)
-    assert measure.loss(UNTOUCHED, ROWS, DOMAINS) == pytest.approx(0.0 if name == "loss" else (0.1 + 0.25) / 2)
+    assert measure.loss(UNTOUCHED, ROWS, DOMAINS) == pytest.approx(0.0)
     assert measure.loss(SUPPRESSED, ROWS, DOMAINS) == pytest.approx(1.0)
 
 
@@ -39,6 +39,14 @@ def test_measures_are_non_decreasing_in_every_column_total():
             more = totals.copy()
             more[:, q] = np.minimum(more[:, q] + 5.0, ROWS)
             assert (measure.loss(more, ROWS, DOMAINS) >= measure.loss(totals, ROWS, DOMAINS) - 1e-15).all()
+
+
+def test_the_granularity_measure_is_one_minus_granularity(small_hierarchy_rows, hierarchy_dir):
+    hierarchies = load_hierarchies(hierarchy_dir, ["a", "c"])
+    totals = {"a": 40.0, "c": 70.0}
+    domains = np.array([hierarchies[q].domain_size for q in totals], dtype=float)
+    expected = 1.0 - granularity(totals, ROWS, hierarchies).value
+    assert utility_measure("granularity").loss(np.array(list(totals.values())), ROWS, domains) == pytest.approx(expected)
 
 
 def test_an_unknown_measure_is_refused_by_name():
