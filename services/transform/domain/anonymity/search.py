@@ -139,19 +139,39 @@ def _shares_grow(hierarchy: Hierarchy) -> bool:
 
 
 class _TableCache:
-    """Rolled-up tables kept to roll coarser nodes up from fewer rows; bounded in total rows."""
+    """Rolled-up tables kept to roll coarser nodes up from fewer rows; bounded in total rows.
 
-    def __init__(self, base: CountsTable):
+    The search goes top-down, so the tables it has evaluated lie above the nodes still to come and
+    most nodes would roll up from the base table. Floors fill that gap: the base rolled up in its
+    widest column alone, one table per level, each kept only when it halves the base.
+    """
+
+    def __init__(self, base: CountsTable, hierarchies: dict[str, Hierarchy]):
         self.tables = [base]
         self.nodes = np.array([base.levels], dtype=np.int16)
         self.budget = 2 * len(base) + 100_000
         self.base_rows = len(base)
+        self.hierarchies = hierarchies
+        self.widest = int(np.argmax(base.cardinalities)) if base.cardinalities else None
+        self.floors: dict[int, CountsTable | None] = {}
 
     def source(self, node: np.ndarray) -> CountsTable:
-        """The smallest cached table below `node`."""
+        """The smallest cached table below `node`, or the floor below it when that is smaller."""
         candidates = np.flatnonzero(specializations(self.nodes, node))
         sizes = [len(self.tables[i]) for i in candidates]
-        return self.tables[candidates[int(np.argmin(sizes))]]
+        best = self.tables[candidates[int(np.argmin(sizes))]]
+        floor = self._floor(int(node[self.widest])) if self.widest is not None else None
+        return floor if floor is not None and len(floor) < len(best) else best
+
+    def _floor(self, level: int) -> CountsTable | None:
+        if level == 0:
+            return None
+        if level not in self.floors:
+            base = self.tables[0]
+            node = tuple(level if q == self.widest else 0 for q in range(len(base.levels)))
+            table = roll_up(base, self.hierarchies, node)
+            self.floors[level] = table if len(table) * 2 <= self.base_rows else None
+        return self.floors[level]
 
     def keep(self, table: CountsTable) -> None:
         if len(table) * 2 > self.base_rows:
@@ -180,7 +200,7 @@ def find_optimal(
     order = np.lexsort((bounds, -nodes.sum(axis=1))) if top_down else np.lexsort((nodes.sum(axis=1), bounds))
     penalty_bound = np.zeros(nodes.shape, dtype=np.float64)
     excluded = np.zeros(len(nodes), dtype=bool)
-    cache = _TableCache(table)
+    cache = _TableCache(table, hierarchies)
     best, evaluated = None, 0
     for index in order:
         if best is not None and _beyond(problem, bounds[index], totals[index], penalty_bound[index], best.loss):

@@ -23,6 +23,9 @@ from services.transform.domain.anonymity import (
     find_optimal,
     load_hierarchies,
 )
+from services.transform.domain.anonymity.counts import roll_up
+from services.transform.domain.anonymity.lattice import enumerate_nodes
+from services.transform.domain.anonymity.search import _TableCache
 
 QI = ["a", "b", "c"]
 MODEL_SETS = {
@@ -131,3 +134,27 @@ def test_monotonic_models_never_suppress_more_when_generalizing(hierarchy_dir, s
                 higher = tuple(level + (i == q) for i, level in enumerate(node))
                 if higher in suppressed:
                     assert suppressed[higher] <= count
+
+
+def test_every_source_the_cache_offers_rolls_up_to_what_the_base_gives(hierarchy_dir, small_hierarchy_rows):
+    records = random_records(5, small_hierarchy_rows) * 3
+    hierarchies = load_hierarchies(hierarchy_dir, QI)
+    partition = pa.table({c: [r[c] for r in records] for c in QI})
+    base = counts_table(count_partition(encode_partition(partition, [hierarchies[q] for q in QI]), hierarchies, QI, []),
+                        hierarchies, QI)
+    cache = _TableCache(base, hierarchies)
+    cache.base_rows = 10 * len(base)  # every floor and table is kept, so every kind of source is used
+    nodes = enumerate_nodes([hierarchies[q].height for q in QI])
+    sources = set()
+    for node in nodes[::-1]:
+        source = cache.source(node)
+        sources.add(source.levels)
+        expected, got = roll_up(base, hierarchies, tuple(node)), roll_up(source, hierarchies, tuple(node))
+        assert rows_of(got) == rows_of(expected)
+        cache.keep(got)
+    assert any(floor is not None and floor.levels in sources for floor in cache.floors.values())
+    assert len(sources) > 2
+
+
+def rows_of(table):
+    return Counter(zip(*[c.tolist() for c in table.codes], table.counts.tolist()))
