@@ -95,11 +95,20 @@ def streaming_rpc(*roles: Role):
     return decorate
 
 
+# A stream's receive window is fixed at 4 MiB: with the window sized by bandwidth probing, a
+# client stream whose handler paused (a part waiting for the store) let the transport buffer
+# hundreds of MiB ahead of it now and then; a fixed window bounds what one stream holds.
+SERVER_OPTIONS = [
+    ("grpc.max_receive_message_length", 8 << 20),
+    ("grpc.http2.bdp_probe", 0),
+    ("grpc.http2.lookahead_bytes", 4 << 20),
+]
+
+
 def build_server(host: str, port: int, register: Callable[[grpc.Server], None], service_names: list[str],
                  max_workers: int = 16) -> tuple[grpc.Server, int]:
     """A server with the given servicers, health checking and reflection; returns the bound port."""
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers),
-                         options=[("grpc.max_receive_message_length", 8 << 20)])
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers), options=SERVER_OPTIONS)
     register(server)
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
