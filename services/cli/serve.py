@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 from services.common import telemetry
-from services.common.memory import limit_malloc_arenas
+from services.common.memory import tune_malloc
 from services.common.config import Settings
 from services.common.runtime import Runtime, ServiceApp, run_until_signalled
 
@@ -28,7 +28,7 @@ def app_for(service: str, runtime: Runtime) -> ServiceApp:
 
 
 def serve(service: str) -> None:
-    limit_malloc_arenas()
+    tune_malloc()
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s")
     telemetry.setup_tracing(f"sakusei-{service}")
     telemetry.setup_metrics(f"sakusei-{service}")

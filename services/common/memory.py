@@ -21,9 +21,9 @@ M_MMAP_THRESHOLD = -3
 MMAP_THRESHOLD = 4 << 20
 
 
-def limit_malloc_arenas(arenas: int = 1) -> bool:
-    """Caps glibc's malloc arenas for the threads still to come, and maps every buffer of a part's
-    size on its own; elsewhere (musl, macOS) does nothing."""
+def tune_malloc(arenas: int = 1) -> bool:
+    """Caps glibc's malloc arenas for the threads still to come and fixes its mmap threshold;
+    elsewhere (musl, macOS) does nothing."""
     name = ctypes.util.find_library("c")
     try:
         libc = ctypes.CDLL(name) if name else None
@@ -31,5 +31,5 @@ def limit_malloc_arenas(arenas: int = 1) -> bool:
     except (OSError, AttributeError):
         done = False
     if not done:
-        log.info("malloc arenas left as the C library sets them")
+        log.info("malloc left as the C library sets it")
     return done
