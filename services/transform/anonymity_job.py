@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 from distributed import Client
 
 from services.transform.blocks import line_ranges
+from services.transform.cluster import broadcast
 from services.transform.domain.anonymity import (
     DEFAULT_UTILITY,
     AnonymityError,
@@ -246,14 +247,14 @@ def run(client: Client, job: AnonymizationJob) -> dict:
     staging = job.target.with_name(f".{job.target.name}.partial-{token}")
     try:
         staging.mkdir(parents=True)
-        [job_future] = client.scatter([job], broadcast=True)
+        job_future = broadcast(client, job)
         spills = _spill_paths(job, blocks, job.target.with_name(f".{job.target.name}.spill-{token}"))
         encoded = client.map(_encode_block, blocks, spills, job=job_future, pure=False)
         counts = _tree_reduce(client, client.map(_count_block, encoded, job=job_future, pure=False), merge_counts)
         counted = time.perf_counter()
         table = counts_table(counts, job.hierarchies, list(job.quasi_identifiers))
         result = find_optimal(table, job.hierarchies, list(job.models), job.suppression_limit, job.utility)
-        [plan_future] = client.scatter([RecodingPlan.from_evaluation(result.best, job.hierarchies)], broadcast=True)
+        plan_future = broadcast(client, RecodingPlan.from_evaluation(result.best, job.hierarchies))
         searched = time.perf_counter()
         parts = [str(staging / f"part-{i:05d}.{target_format}") for i in range(len(blocks))]
         written = client.map(_write_block, encoded, parts, plan=plan_future, sep=job.sep, pure=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from distributed import Client, LocalCluster
+from distributed import Client, Future, LocalCluster
 
 
 class DaskCluster:
@@ -39,3 +39,15 @@ class DaskCluster:
             if self._local is not None:
                 self._local.close()
             self._client = self._local = None
+
+
+def broadcast(client: Client, value: object) -> Future:
+    """Puts `value` on every worker under a key of its own.
+
+    Scatter names data by its content unless told otherwise: a second job scattering equal data
+    (the same plan for two files) then shares the first job's key, and the first job letting go of
+    it can reach the scheduler after the second scatter, which then forgets data the second job's
+    tasks need (they are cancelled for "lost dependencies").
+    """
+    [future] = client.scatter([value], broadcast=True, hash=False)
+    return future

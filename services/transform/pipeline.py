@@ -27,6 +27,7 @@ from distributed import Client
 from services.common.errors import FailedPrecondition, InvalidArgument
 from services.transform import blocks, partitions
 from services.transform.blocks import Block
+from services.transform.cluster import broadcast
 from services.transform.domain import measure_five
 from services.transform.domain.anonymity import (AnonymityError, RecodingPlan, counts_table, find_optimal,
                                                  merge_counts)
@@ -122,7 +123,7 @@ def _process_source(client: Client, source: Source, parts: list[Block], contexts
             policy = bind_summaries(policy, merge_summaries(s.summaries for s in surveys))
         hashes = {name: np.sort(np.concatenate([s.linking_hashes[name] for s in surveys]))
                   for name in source.entry.names(ItemRole.LINKING_CODE)}
-    shared = client.scatter(hashes, broadcast=True) if hashes else {}
+    shared = broadcast(client, hashes) if hashes else {}
     target = source.anonymity
     verifier = Verifier(policy, source.entry, hashes, k_target=target.k if target.enforced else None,
                         l_targets=dict(target.distinct_l) if target.enforced else {})
@@ -157,14 +158,14 @@ def _measure_five(client: Client, source: Source, policy: Policy, parts: list, c
             values = _tree_reduce(client, client.map(partitions.released_values, applied, columns=names, pure=False),
                                   partitions.merge_values)
             five = measure_five.plan(source.anonymity, source.entry, policy, values)
-            [shared_five] = client.scatter([five], broadcast=True)
+            shared_five = broadcast(client, five)
             counts = _tree_reduce(client, client.map(partitions.count_classes, applied, target=shared_five,
                                                      pure=False), merge_counts)
         table = counts_table(counts, dict(five.hierarchies), names)
         result = find_optimal(table, dict(five.hierarchies), list(five.models), five.suppression_limit)
     except AnonymityError as error:
         raise FailedPrecondition(f"extract {source.extract_id}: Art. 11 measure 5: {error}") from None
-    [plan] = client.scatter([RecodingPlan.from_evaluation(result.best, dict(five.hierarchies))], broadcast=True)
+    plan = broadcast(client, RecodingPlan.from_evaluation(result.best, dict(five.hierarchies)))
     report = build_release_report(result, dict(five.hierarchies), list(five.models), five.suppression_limit)
     release = {key: report[key] for key in ("suppressed", "granularity", "classes", "transformation")}
     return (client.submit(partitions.release, a, shared_five, plan, shared, pure=False) for a in applied), release
