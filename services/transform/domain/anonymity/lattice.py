@@ -21,3 +21,18 @@ def specializations(nodes: np.ndarray, node: np.ndarray) -> np.ndarray:
     """Mask of the nodes at or below `node` in every quasi-identifier."""
     return (nodes <= node).all(axis=1)
 
+
+class Lattice:
+    """All transformations, with each column's "level at most l" masks precomputed: the search asks
+    for the nodes below an evaluated one after every evaluation."""
+
+    def __init__(self, heights: list[int]):
+        self.nodes = enumerate_nodes(heights)
+        self._at_most = [[self.nodes[:, q] <= level for level in range(height)] for q, height in enumerate(heights)]
+
+    def below(self, node: np.ndarray) -> np.ndarray:
+        """Mask of the nodes at or below `node` in every quasi-identifier."""
+        mask = np.ones(len(self.nodes), dtype=bool)
+        for at_most, level in zip(self._at_most, node):
+            mask &= at_most[level]
+        return mask

@@ -20,7 +20,7 @@ from .classes import ClassSummary, summarize
 from .counts import CountsTable, roll_up
 from .errors import AnonymityError
 from .hierarchy import Hierarchy
-from .lattice import enumerate_nodes, specializations
+from .lattice import Lattice, specializations
 from .loss import DEFAULT_UTILITY, UtilityMeasure, marginal_loss, utility_measure
 from .privacy import SENSITIVE_DISTRIBUTION, PrivacyModel
 
@@ -111,25 +111,23 @@ class Problem:
         failing = monotone.copy()
         for model in self.other_models:
             failing |= model.failing_classes(summary)
-        suppressed_rows = np.flatnonzero(failing[row_class])
-        penalty = self.penalty(table, node, suppressed_rows)
-        totals = bound + penalty.sum(axis=0)
+        penalty = self.penalty(table, node, np.flatnonzero(failing[row_class]))
+        monotone_penalty = self.penalty(table, node, np.flatnonzero(monotone[row_class])) if self.other_models else penalty
+        totals = bound + penalty
         return Evaluation(
             tuple(node), table, summary, row_class, failing,
             suppressed=int(summary.sizes[failing].sum()),
             column_totals=totals,
             loss=float(self.loss(totals)),
             monotone_suppressed=int(summary.sizes[monotone].sum()),
-            monotone_penalty=penalty[monotone[row_class[suppressed_rows]]].sum(axis=0),
+            monotone_penalty=monotone_penalty,
         )
 
     def penalty(self, table: CountsTable, node: tuple[int, ...], rows: np.ndarray) -> np.ndarray:
-        """What suppressing `rows` adds to each column's total (rows x columns); only suppressed rows are priced."""
-        counts = table.counts[rows]
-        penalty = np.empty((len(rows), len(node)))
-        for q, level in enumerate(node):
-            penalty[:, q] = (1.0 - self.shares[q][level][table.codes[q][rows]]) * counts
-        return penalty
+        """What suppressing `rows` adds to each column's total; only suppressed rows are priced."""
+        counts = table.counts[rows].astype(np.float64)
+        total = counts.sum()
+        return np.array([total - self.shares[q][level][table.codes[q][rows]] @ counts for q, level in enumerate(node)])
 
 
 def _shares_grow(hierarchy: Hierarchy) -> bool:
@@ -148,6 +146,7 @@ class _TableCache:
 
     def __init__(self, base: CountsTable, hierarchies: dict[str, Hierarchy]):
         self.tables = [base]
+        self.sizes = [len(base)]
         self.nodes = np.array([base.levels], dtype=np.int16)
         self.budget = 2 * len(base) + 100_000
         self.base_rows = len(base)
@@ -158,8 +157,7 @@ class _TableCache:
     def source(self, node: np.ndarray) -> CountsTable:
         """The smallest cached table below `node`, or the floor below it when that is smaller."""
         candidates = np.flatnonzero(specializations(self.nodes, node))
-        sizes = [len(self.tables[i]) for i in candidates]
-        best = self.tables[candidates[int(np.argmin(sizes))]]
+        best = self.tables[candidates[int(np.argmin([self.sizes[i] for i in candidates]))]]
         floor = self._floor(int(node[self.widest])) if self.widest is not None else None
         return floor if floor is not None and len(floor) < len(best) else best
 
@@ -177,10 +175,11 @@ class _TableCache:
         if len(table) * 2 > self.base_rows:
             return
         self.tables.append(table)
+        self.sizes.append(len(table))
         self.nodes = np.vstack([self.nodes, np.array(table.levels, dtype=np.int16)])
-        while sum(len(t) for t in self.tables) > self.budget and len(self.tables) > 1:
-            largest = 1 + int(np.argmax([len(t) for t in self.tables[1:]]))
-            del self.tables[largest]
+        while sum(self.sizes) > self.budget and len(self.tables) > 1:
+            largest = 1 + int(np.argmax(self.sizes[1:]))
+            del self.tables[largest], self.sizes[largest]
             self.nodes = np.delete(self.nodes, largest, axis=0)
 
 
@@ -193,41 +192,51 @@ def find_optimal(
 ) -> SearchResult:
     """The transformation with the least loss meeting all models within the suppression limit."""
     problem = Problem(table, hierarchies, models, suppression_limit, utility_measure(utility))
-    nodes = enumerate_nodes([h.height for h in problem.hierarchies])
-    totals = problem.bounds(nodes)
-    bounds = problem.loss(totals)
+    lattice = Lattice([h.height for h in problem.hierarchies])
+    nodes = lattice.nodes
+    bounds = _Bounds(problem, nodes)
     top_down = problem.prunes_downwards
-    order = np.lexsort((bounds, -nodes.sum(axis=1))) if top_down else np.lexsort((nodes.sum(axis=1), bounds))
-    penalty_bound = np.zeros(nodes.shape, dtype=np.float64)
-    excluded = np.zeros(len(nodes), dtype=bool)
+    order = np.lexsort((bounds.lower, -nodes.sum(axis=1))) if top_down else np.lexsort((nodes.sum(axis=1), bounds.lower))
     cache = _TableCache(table, hierarchies)
     best, evaluated = None, 0
     for index in order:
-        if best is not None and _beyond(problem, bounds[index], totals[index], penalty_bound[index], best.loss):
+        if best is not None and bounds.lower[index] > best.loss + _TIE * max(1.0, best.loss):
             if top_down:
                 continue
             break
-        if excluded[index]:
+        if bounds.excluded[index]:
             continue
         node = nodes[index]
-        evaluation = problem.evaluate(tuple(int(v) for v in node), cache.source(node), totals[index])
+        evaluation = problem.evaluate(tuple(int(v) for v in node), cache.source(node), bounds.totals[index])
         evaluated += 1
         cache.keep(evaluation.table)
-        feasible = evaluation.suppressed <= problem.max_suppressed
         if top_down:
-            below = specializations(nodes, node)
-            excluded |= below & (evaluation.monotone_suppressed > problem.max_suppressed)
-            penalty_bound[below] = np.maximum(penalty_bound[below], evaluation.monotone_penalty)
-        if feasible and (best is None or evaluation.rank() < best.rank()):
+            bounds.inherit(evaluation, np.flatnonzero(lattice.below(node)))
+        if evaluation.suppressed <= problem.max_suppressed and (best is None or evaluation.rank() < best.rank()):
             best = evaluation
     if best is None:
         raise AnonymityError("no transformation meets the privacy models within the suppression limit")
     return SearchResult(best, len(nodes), evaluated, problem.utility.name)
 
 
-def _beyond(problem: Problem, bound: float, totals: np.ndarray, penalty: np.ndarray, best: float) -> bool:
-    """Whether the node's lower bound (its totals plus the penalties inherited from above) exceeds the best loss."""
-    limit = best + _TIE * max(1.0, best)
-    if bound > limit:
-        return True
-    return bool(penalty.any()) and float(problem.loss(totals + penalty)) > limit
+class _Bounds:
+    """Every node's column totals without suppression and the lower bound of its loss, raised as
+    monotonic models' suppression found above a node is passed down to it."""
+
+    def __init__(self, problem: Problem, nodes: np.ndarray):
+        self.problem = problem
+        self.totals = problem.bounds(nodes)
+        self.lower = problem.loss(self.totals)
+        self.penalty = np.zeros(nodes.shape, dtype=np.float64)
+        self.excluded = np.zeros(len(nodes), dtype=bool)
+
+    def inherit(self, evaluation: Evaluation, below: np.ndarray) -> None:
+        """The specializations of an evaluated node suppress at least the rows its monotonic models
+        suppress: excluded if that is already over the limit, and at least that penalty per column."""
+        if evaluation.monotone_suppressed > self.problem.max_suppressed:
+            self.excluded[below] = True
+        if not evaluation.monotone_penalty.any():
+            return
+        penalty = np.maximum(self.penalty[below], evaluation.monotone_penalty)
+        self.penalty[below] = penalty
+        self.lower[below] = np.maximum(self.lower[below], self.problem.loss(self.totals[below] + penalty))
