@@ -34,11 +34,20 @@ class DaskCluster:
 
     def close(self) -> None:
         with self._lock:
+            if self._local is not None and self._client is not None:
+                self._client.run(stop_heartbeat, on_error="ignore")
             if self._client is not None:
                 self._client.close()
             if self._local is not None:
                 self._local.close()
             self._client = self._local = None
+
+
+def stop_heartbeat(dask_worker) -> None:
+    """Run on each local worker before its cluster closes. The scheduler retires the workers first,
+    and a heartbeat caught in flight by that logs "Failed to communicate with scheduler" with a
+    traceback, though nothing failed; workers about to close need no more heartbeats."""
+    dask_worker.periodic_callbacks["heartbeat"].stop()
 
 
 def broadcast(client: Client, value: object) -> Future:
