@@ -98,7 +98,15 @@ def test_a_watch_sends_open_requests_then_new_ones_and_ends_with_its_deadline(in
     first = _contract(intake, {"131016": _file(chiyoda, "watch")})
     _request_for(chiyoda, first)
     seen: list[str] = []
-    watching = threading.Thread(target=lambda: seen.extend(r.contract_id for r in chiyoda.watch_requests(4)))
+    ended: list[grpc.StatusCode] = []
+
+    def watch() -> None:
+        try:
+            seen.extend(r.contract_id for r in chiyoda.watch_requests(4))
+        except grpc.RpcError as error:
+            ended.append(error.code())
+
+    watching = threading.Thread(target=watch)
     watching.start()
     assert wait_until(lambda: first in seen, 3)
     second = _contract(intake, {"131016": _file(chiyoda, "watch")})
@@ -106,7 +114,8 @@ def test_a_watch_sends_open_requests_then_new_ones_and_ends_with_its_deadline(in
     other = intake.client("municipality:011002")
     _contract(intake, {"011002": _file(other, "watch")})
     watching.join(10)
-    assert not watching.is_alive() and len(seen) == len(set(seen)) and first in seen and second in seen
+    assert not watching.is_alive() and ended == [grpc.StatusCode.DEADLINE_EXCEEDED]
+    assert len(seen) == len(set(seen)) and first in seen and second in seen
     assert all(r.municipality_code == "131016" for r in chiyoda.data_requests())
 
 
