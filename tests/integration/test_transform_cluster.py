@@ -1,4 +1,4 @@
-"""The local Dask cluster of the transform service: closing it quietly."""
+"""The local Dask cluster of the transform service: what its close runs on the workers first."""
 from __future__ import annotations
 
 from services.transform.cluster import DaskCluster, stop_heartbeat
@@ -9,7 +9,7 @@ def _heartbeats(client) -> list[bool]:
     return list(running.values())
 
 
-def test_workers_stop_their_heartbeat_before_the_local_cluster_closes():
+def test_a_worker_told_to_stop_its_heartbeat_stops_it_and_still_computes():
     cluster = DaskCluster(local_workers=2)
     try:
         client = cluster.client()
